@@ -1,0 +1,1 @@
+"""API accounts (one WhatsApp business number each) and their inboxes."""

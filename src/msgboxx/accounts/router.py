@@ -1,0 +1,71 @@
+"""``/apiaccount`` and ``/inboxes``."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import Request
+from starlette.responses import Response
+
+from msgboxx.accounts import service
+from msgboxx.accounts.schemas import ApiAccountCreate, ApiAccountOut, InboxOut
+from msgboxx.core.errors import Forbidden
+from msgboxx.core.wire import Envelope, PageRequest, envelope
+from msgboxx.web.deps import CurrentUser, Page, Session
+from msgboxx.web.routing import AliasedRouter
+from msgboxx.web.writes import commit_and_answer
+
+accounts = AliasedRouter(singular="/apiaccount", plural="/apiaccounts", tags=["API accounts"])
+inboxes = AliasedRouter(singular="/inbox", plural="/inboxes", tags=["Inboxes"])
+
+
+@accounts.get("/apiaccount", response_model=Envelope[ApiAccountOut])
+async def list_accounts(session: Session, user: CurrentUser, page: Page) -> Envelope[ApiAccountOut]:
+    rows, total = await service.list_accounts(session, user, page)
+    return envelope([ApiAccountOut.of(a) for a in rows], total=total, request=page)
+
+
+@accounts.get("/apiaccount/{apiAccountId}", response_model=Envelope[ApiAccountOut])
+async def get_account(
+    apiAccountId: uuid.UUID, session: Session, user: CurrentUser
+) -> Envelope[ApiAccountOut]:
+    """The original answers with an envelope holding the one account."""
+    account = await service.get(session, user, apiAccountId)
+    return envelope([ApiAccountOut.of(account)], total=1, request=PageRequest())
+
+
+@accounts.post(
+    "/apiaccount",
+    status_code=201,
+    response_model=ApiAccountOut,
+    responses={201: {"model": ApiAccountOut}},
+)
+async def create_account(
+    body: ApiAccountCreate, request: Request, session: Session, user: CurrentUser
+) -> Response:
+    if not user.is_admin:
+        raise Forbidden("only an admin may connect an API account")
+
+    async def produce() -> ApiAccountOut:
+        account, _inbox = await service.create(
+            session, org_id=user.org_id, phone_number=body.phoneNumber, name=body.name
+        )
+        return ApiAccountOut.of(account)
+
+    return await commit_and_answer(request, session, user, payload=body, produce=produce)
+
+
+@inboxes.get("/inboxes", response_model=Envelope[InboxOut])
+async def list_inboxes(
+    session: Session,
+    user: CurrentUser,
+    page: Page,
+    apiAccountId: uuid.UUID | None = None,
+) -> Envelope[InboxOut]:
+    rows, total = await service.list_inboxes(session, user, page, account_id=apiAccountId)
+    return envelope([InboxOut.of(i) for i in rows], total=total, request=page)
+
+
+@inboxes.get("/inbox/{inboxId}", response_model=InboxOut)
+async def get_inbox(inboxId: uuid.UUID, session: Session, user: CurrentUser) -> InboxOut:
+    return InboxOut.of(await service.get_inbox(session, user, inboxId))

@@ -1,0 +1,141 @@
+"""Who sees which account, and the creation of accounts with their inbox.
+
+Visibility is one rule, expressed once as a subquery of visible account ids that
+every other domain filters through: an admin sees its organisation's accounts,
+an agent only those assigned to it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from msgboxx.accounts.models import AccountAgent, ApiAccount, Inbox
+from msgboxx.auth.models import Organisation, Role, User
+from msgboxx.auth.service import Principal
+from msgboxx.core import phones
+from msgboxx.core.errors import Conflict, NotFound, Unprocessable
+from msgboxx.core.wire import PageRequest
+from msgboxx.db.paging import fetch_page
+
+
+def visible_account_ids(principal: Principal) -> Select[uuid.UUID]:
+    """The ids of the accounts this principal may see, as a subquery."""
+    query = select(ApiAccount.id).where(ApiAccount.org_id == principal.org_id)
+    if not principal.is_admin:
+        query = query.join(AccountAgent, AccountAgent.account_id == ApiAccount.id).where(
+            AccountAgent.user_id == principal.user_id
+        )
+    return query
+
+
+async def get(session: AsyncSession, principal: Principal, account_id: uuid.UUID) -> ApiAccount:
+    account = await session.scalar(
+        select(ApiAccount).where(
+            ApiAccount.id == account_id, ApiAccount.id.in_(visible_account_ids(principal))
+        )
+    )
+    if account is None:
+        raise NotFound(f"API account {account_id} was not found")
+    return account
+
+
+async def list_accounts(
+    session: AsyncSession, principal: Principal, page: PageRequest
+) -> tuple[list[ApiAccount], int]:
+    query = (
+        select(ApiAccount)
+        .where(ApiAccount.id.in_(visible_account_ids(principal)))
+        .order_by(ApiAccount.created_at.desc(), ApiAccount.id.desc())
+    )
+    return await fetch_page(session, query, page)
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    org_id: uuid.UUID,
+    phone_number: str,
+    name: str,
+    channel: str = "sandbox",
+) -> tuple[ApiAccount, Inbox]:
+    """Create an account and its inbox together: an account never lacks one."""
+    number = phones.normalise(phone_number, field="phoneNumber")
+    name = name.strip()
+    if not name:
+        raise Unprocessable.for_field("name", "must not be empty")
+    if await session.get(Organisation, org_id) is None:
+        raise NotFound(f"organisation {org_id} does not exist")
+    existing = await session.scalar(select(ApiAccount.id).where(ApiAccount.phone_number == number))
+    if existing is not None:
+        raise Conflict(f"the number {number} is already connected as an API account")
+    account = ApiAccount(
+        org_id=org_id,
+        phone_number=number,
+        name=name,
+        region=phones.region_of(number),
+        channel=channel,
+        channel_settings={},
+    )
+    session.add(account)
+    await session.flush()
+    inbox = Inbox(account_id=account.id, name=name)
+    session.add(inbox)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"the number {number} is already connected as an API account") from exc
+    return account, inbox
+
+
+async def assign_agent(session: AsyncSession, *, account_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    account = await session.get(ApiAccount, account_id)
+    user = await session.get(User, user_id)
+    if account is None or user is None or user.org_id != account.org_id:
+        raise NotFound("no such account and user in one organisation")
+    if user.role != Role.agent:
+        raise Unprocessable.for_field("user", "only agents are assigned; admins see every account")
+    if await session.get(AccountAgent, (account_id, user_id)) is None:
+        session.add(AccountAgent(account_id=account_id, user_id=user_id))
+        await session.flush()
+
+
+async def get_inbox_of(session: AsyncSession, account_id: uuid.UUID) -> Inbox:
+    inbox = await session.scalar(select(Inbox).where(Inbox.account_id == account_id))
+    if inbox is None:  # pragma: no cover - created with the account
+        raise NotFound(f"API account {account_id} has no inbox")
+    return inbox
+
+
+async def get_inbox(session: AsyncSession, principal: Principal, inbox_id: uuid.UUID) -> Inbox:
+    inbox = await session.scalar(
+        select(Inbox).where(
+            Inbox.id == inbox_id, Inbox.account_id.in_(visible_account_ids(principal))
+        )
+    )
+    if inbox is None:
+        raise NotFound(f"inbox {inbox_id} was not found")
+    return inbox
+
+
+async def list_inboxes(
+    session: AsyncSession,
+    principal: Principal,
+    page: PageRequest,
+    *,
+    account_id: uuid.UUID | None = None,
+) -> tuple[list[Inbox], int]:
+    conditions: list[Any] = [Inbox.account_id.in_(visible_account_ids(principal))]
+    if account_id is not None:
+        conditions.append(Inbox.account_id == account_id)
+    query = select(Inbox).where(*conditions).order_by(Inbox.created_at.desc(), Inbox.id.desc())
+    return await fetch_page(session, query, page)
+
+
+async def find_by_phone_number(session: AsyncSession, phone_number: str) -> ApiAccount | None:
+    """The account a channel event is addressed to (events name our number)."""
+    return await session.scalar(select(ApiAccount).where(ApiAccount.phone_number == phone_number))

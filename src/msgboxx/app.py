@@ -1,0 +1,102 @@
+"""``create_app(settings)``: the API, and on the embedded default the dispatcher too."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+
+from fastapi import FastAPI
+
+from msgboxx import __version__, demo, intake
+from msgboxx.accounts.router import accounts as accounts_router
+from msgboxx.accounts.router import inboxes as inboxes_router
+from msgboxx.auth.router import router as auth_router
+from msgboxx.broadcasts.router import router as broadcasts_router
+from msgboxx.channels.base import ChannelEvent
+from msgboxx.channels.registry import ChannelRegistry
+from msgboxx.channels.sandbox.router import router as sandbox_router
+from msgboxx.contacts.router import router as contacts_router
+from msgboxx.db import Database
+from msgboxx.db import migrate as migrations
+from msgboxx.dispatch.dispatcher import Dispatcher
+from msgboxx.messages.router import router as messages_router
+from msgboxx.observability import logs
+from msgboxx.settings import Settings
+from msgboxx.templates.router import router as templates_router
+from msgboxx.web import health, problems
+from msgboxx.web.middleware import RequestContext
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """Business messaging on WhatsApp: contacts, session messages inside the
+24-hour window, approved templates outside it, and every status from Pending to Read.
+
+Get a token at `POST /oauth/token`, then send `Authorization: Bearer <token>`."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings)
+        if settings.is_sqlite:
+            await migrations.run(db.url)  # the embedded default needs no setup step
+
+        async def report(events: Sequence[ChannelEvent]) -> object:
+            return await intake.apply_batch(db, events)
+
+        channels = ChannelRegistry(settings, report=report)
+        app.state.db = db
+        app.state.channels = channels
+        if settings.seeds_demo:
+            await demo.ensure(db)
+        dispatcher_task: asyncio.Task[None] | None = None
+        dispatcher: Dispatcher | None = None
+        if settings.dispatch:
+            dispatcher = Dispatcher(db, channels, settings)
+            db.on_outbound_committed(dispatcher.wake)
+            dispatcher_task = asyncio.create_task(dispatcher.run(), name="dispatcher")
+        app.state.dispatcher = dispatcher
+        try:
+            yield
+        finally:
+            if dispatcher and dispatcher_task:
+                dispatcher.stop()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(dispatcher_task, timeout=10)
+            await channels.close()
+            await db.dispose()
+
+    app = FastAPI(
+        title="msgboxx",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    problems.install(app)
+    for router in (
+        auth_router,
+        accounts_router,
+        inboxes_router,
+        contacts_router,
+        messages_router,
+        templates_router,
+        broadcasts_router,
+        health.router,
+    ):
+        app.include_router(router)
+    if settings.uses_sandbox:
+        app.include_router(sandbox_router)
+    app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    return app
+
+
+def configured_app() -> FastAPI:
+    """The factory uvicorn imports (``msgboxx.app:configured_app``)."""
+    settings = Settings()
+    logs.configure(settings.log_level)
+    return create_app(settings)

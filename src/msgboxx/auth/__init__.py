@@ -1,0 +1,1 @@
+"""Organisations, users, passwords and access tokens."""

@@ -1,0 +1,81 @@
+"""``POST /oauth/token``: JSON as the original documented, or an OAuth2 form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+
+from msgboxx.auth import service
+from msgboxx.auth.schemas import TokenRequest, TokenResponse
+from msgboxx.core.errors import BadRequest, Unprocessable
+from msgboxx.web.deps import database, settings
+
+router = APIRouter(tags=["Authentication"])
+
+_REQUEST_BODY: dict[str, Any] = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": TokenRequest.model_json_schema()},
+        "application/x-www-form-urlencoded": {
+            "schema": {
+                "type": "object",
+                "required": ["username", "password"],
+                "properties": {
+                    "grant_type": {"type": "string", "enum": ["password"]},
+                    "username": {"type": "string"},
+                    "password": {"type": "string"},
+                },
+            }
+        },
+    },
+}
+
+
+async def _credentials(request: Request) -> TokenRequest:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            form = await request.form()
+            grant = form.get("grant_type")
+            if grant not in (None, "password"):
+                raise Unprocessable.for_field("grant_type", "only the password grant is offered")
+            data: Any = {k: v for k, v in form.items() if isinstance(v, str)}
+        else:
+            data = orjson.loads(await request.body())
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest("the request body is not valid JSON") from exc
+    try:
+        return TokenRequest.model_validate(data)
+    except ValidationError as exc:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
+            for e in exc.errors()
+        ]
+        raise Unprocessable("username and password are required", errors=errors) from exc
+
+
+@router.post(
+    "/oauth/token",
+    response_model=TokenResponse,
+    openapi_extra={"requestBody": _REQUEST_BODY},
+)
+async def issue_token(request: Request) -> TokenResponse:
+    """Exchange a username and password for a bearer token."""
+    credentials = await _credentials(request)
+    client = request.client.host if request.client else "unknown"
+    issued = await service.login(
+        database(request),
+        username=credentials.username,
+        password=credentials.password,
+        client_address=client,
+        settings=settings(request),
+    )
+    return TokenResponse(
+        access_token=issued.token,
+        scope="api",
+        expires_at=issued.expires_at,
+        expires_in=issued.ttl_seconds,
+    )

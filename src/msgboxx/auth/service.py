@@ -1,0 +1,114 @@
+"""Sign-in, token checks, and the creation of organisations and users."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from msgboxx.auth import ratelimit, tokens
+from msgboxx.auth.models import Organisation, Role, User
+from msgboxx.auth.passwords import hash_password, verify_password
+from msgboxx.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
+from msgboxx.db import Database
+from msgboxx.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: what every permission check reads."""
+
+    user_id: uuid.UUID
+    org_id: uuid.UUID
+    role: Role
+    email: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.admin
+
+
+def _principal(user: User) -> Principal:
+    return Principal(user.id, user.org_id, Role(user.role), user.email)
+
+
+async def login(
+    db: Database,
+    *,
+    username: str,
+    password: str,
+    client_address: str,
+    settings: Settings,
+) -> tokens.IssuedToken:
+    """Exchange credentials for a token; failures are counted per user and address.
+
+    The slow password check runs with no connection held, so sign-ins never
+    queue other requests behind them.
+    """
+    email = username.strip().lower()
+    limits = {
+        f"login:user:{email}": settings.login_attempts_per_minute,
+        f"login:addr:{client_address}": settings.login_attempts_per_minute * 3,
+    }
+    async with db.session(write=False) as session:
+        await ratelimit.check(session, limits=limits)
+        user = await session.scalar(select(User).where(User.email == email))
+    if user is None or not await verify_password(user.password_hash, password):
+        if user is None:
+            await verify_password(None, password)  # same time as a wrong password
+        async with db.session(write=True) as session:
+            await ratelimit.record_failure(session, keys=list(limits))
+            await session.commit()
+        raise Unauthorized("the username or password is wrong")
+    return tokens.issue(
+        user_id=user.id, key=settings.signing_key, ttl_seconds=settings.token_ttl_seconds
+    )
+
+
+async def principal_for_token(session: AsyncSession, *, token: str, key: str) -> Principal:
+    """The user behind a token, as it is now (a deleted user's token stops working)."""
+    user_id = tokens.user_id_of(token, key=key)
+    user = await session.get(User, user_id)
+    if user is None:
+        raise Unauthorized("the access token's user no longer exists")
+    return _principal(user)
+
+
+async def create_organisation(session: AsyncSession, *, name: str) -> Organisation:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise Unprocessable.for_field("name", "must be 1 to 200 characters")
+    organisation = Organisation(name=name)
+    session.add(organisation)
+    await session.flush()
+    return organisation
+
+
+async def create_user(
+    session: AsyncSession, *, org_id: uuid.UUID, email: str, password: str, role: str
+) -> User:
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 320:
+        raise Unprocessable.for_field("email", "must be an email address")
+    if len(password) < 8:
+        raise Unprocessable.for_field("password", "must be at least 8 characters")
+    try:
+        role = Role(role)
+    except ValueError as exc:
+        raise Unprocessable.for_field("role", "must be admin or agent") from exc
+    if await session.get(Organisation, org_id) is None:
+        raise NotFound(f"organisation {org_id} does not exist")
+    user = User(org_id=org_id, email=email, password_hash=hash_password(password), role=role)
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"a user with email {email} already exists") from exc
+    return user
+
+
+async def get_user_by_email(session: AsyncSession, *, email: str) -> User | None:
+    return await session.scalar(select(User).where(User.email == email.strip().lower()))

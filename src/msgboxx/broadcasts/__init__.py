@@ -1,0 +1,1 @@
+"""Broadcasts: approved-template messages, allowed outside the 24-hour window."""

@@ -1,0 +1,65 @@
+"""``/broadcast``."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import Request
+from starlette.responses import Response
+
+from msgboxx.broadcasts import service
+from msgboxx.broadcasts.schemas import BroadcastCreate, BroadcastOut
+from msgboxx.core.wire import Envelope, envelope
+from msgboxx.observability import metrics
+from msgboxx.web.deps import CurrentUser, Page, Session
+from msgboxx.web.routing import AliasedRouter
+from msgboxx.web.writes import commit_and_answer
+
+router = AliasedRouter(singular="/broadcast", plural="/broadcasts", tags=["Broadcasts"])
+
+
+@router.post(
+    "/broadcast",
+    status_code=201,
+    response_model=BroadcastOut,
+    responses={201: {"model": BroadcastOut}},
+)
+async def send_broadcast(
+    body: BroadcastCreate, request: Request, session: Session, user: CurrentUser
+) -> Response:
+    async def produce() -> BroadcastOut:
+        broadcast = await service.send(
+            session,
+            user,
+            account_id=body.apiAccountId,
+            contact_id=body.contactId,
+            template_id=body.templateId,
+            message=body.message,
+            parameters=body.parameters,
+        )
+        metrics.MESSAGES_ACCEPTED.inc()
+        return BroadcastOut.of(broadcast)
+
+    return await commit_and_answer(request, session, user, payload=body, produce=produce)
+
+
+@router.get("/broadcast", response_model=Envelope[BroadcastOut])
+async def list_broadcasts(
+    session: Session,
+    user: CurrentUser,
+    page: Page,
+    apiAccountId: uuid.UUID | None = None,
+    inboxId: uuid.UUID | None = None,
+    contactId: uuid.UUID | None = None,
+) -> Envelope[BroadcastOut]:
+    rows, total = await service.list_broadcasts(
+        session, user, page, account_id=apiAccountId, inbox_id=inboxId, contact_id=contactId
+    )
+    return envelope([BroadcastOut.of(b) for b in rows], total=total, request=page)
+
+
+@router.get("/broadcast/{broadcastId}", response_model=BroadcastOut)
+async def get_broadcast(
+    broadcastId: uuid.UUID, session: Session, user: CurrentUser
+) -> BroadcastOut:
+    return BroadcastOut.of(await service.get(session, user, broadcastId))

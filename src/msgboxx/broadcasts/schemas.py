@@ -1,0 +1,53 @@
+"""Wire shapes of broadcasts."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import Field, model_validator
+
+from msgboxx.broadcasts.models import Broadcast
+from msgboxx.core.wire import ApiModel, Timestamp
+from msgboxx.messages.status import MessageStatus
+
+
+class BroadcastOut(ApiModel):
+    broadcastId: uuid.UUID
+    apiAccountId: uuid.UUID
+    contactId: uuid.UUID | None
+    messageId: uuid.UUID | None
+    message: str | None
+    status: MessageStatus | None
+    dateTime: Timestamp
+    templateId: uuid.UUID | None
+    inboxId: uuid.UUID
+
+    @classmethod
+    def of(cls, broadcast: Broadcast) -> BroadcastOut:
+        message = broadcast.message
+        return cls(
+            broadcastId=broadcast.id,
+            apiAccountId=broadcast.account_id,
+            contactId=broadcast.contact_id,
+            messageId=message.id,
+            message=message.text,
+            status=MessageStatus(message.status),
+            dateTime=broadcast.created_at,
+            templateId=broadcast.template_id,
+            inboxId=broadcast.inbox_id,
+        )
+
+
+class BroadcastCreate(ApiModel):
+    apiAccountId: uuid.UUID
+    contactId: uuid.UUID
+    templateId: uuid.UUID
+    message: str | None = Field(default=None, min_length=1, max_length=4096)
+    parameters: list[str] | None = Field(default=None, max_length=100)
+
+    @model_validator(mode="after")
+    def _parameters_are_text(self) -> BroadcastCreate:
+        for value in self.parameters or []:
+            if not value.strip() or len(value) > 1024:
+                raise ValueError("each parameter must be 1 to 1,024 characters of text")
+        return self

@@ -1,0 +1,135 @@
+"""Template sends: the text must be an Approved template of the account, filled in."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from msgboxx.accounts import service as accounts
+from msgboxx.auth.service import Principal
+from msgboxx.broadcasts.models import Broadcast
+from msgboxx.contacts.models import ContactStatus
+from msgboxx.core.errors import NotFound, Unprocessable
+from msgboxx.core.wire import PageRequest
+from msgboxx.db import utcnow
+from msgboxx.db.paging import fetch_page
+from msgboxx.messages import service as messages
+from msgboxx.templates import placeholders
+from msgboxx.templates import service as templates
+from msgboxx.templates.models import Template
+
+
+def template_parameters(
+    template: Template, *, message: str | None, parameters: list[str] | None
+) -> list[str]:
+    """The placeholder values of a broadcast, from its text or its parameters."""
+    expected = len(placeholders.numbers(template.text))
+    if parameters is not None:
+        if len(parameters) != expected:
+            raise Unprocessable.for_field(
+                "parameters",
+                f"template {template.name!r} has {expected} placeholder(s), "
+                f"{len(parameters)} parameter(s) were given",
+            )
+        if message is not None and placeholders.fill(template.text, parameters) != message:
+            raise Unprocessable.for_field(
+                "message", "the message is not the template filled with these parameters"
+            )
+        return parameters
+    if message is None:
+        if expected == 0:
+            return []
+        raise Unprocessable.for_field(
+            "message",
+            f"give the filled-in template text or parameters; the template is {template.text!r}",
+        )
+    values = placeholders.extract(template.text, message)
+    if values is None:
+        raise Unprocessable.for_field(
+            "message",
+            f"the message does not match the template {template.text!r} with every "
+            "placeholder replaced by non-empty text",
+        )
+    return values
+
+
+async def send(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    account_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    template_id: uuid.UUID,
+    message: str | None,
+    parameters: list[str] | None,
+) -> Broadcast:
+    to = await messages.recipient(session, principal, account_id=account_id, contact_id=contact_id)
+    if to.contact.status == ContactStatus.unsubscribed:
+        raise Unprocessable.for_field(
+            "contactId", "the contact has unsubscribed and may not receive broadcasts"
+        )
+    template = await templates.get_for_broadcast(
+        session, template_id=template_id, account_id=account_id
+    )
+    values = template_parameters(template, message=message, parameters=parameters)
+    now = utcnow()
+    queued = messages.enqueue(
+        session,
+        to=to,
+        text=placeholders.fill(template.text, values),
+        now=now,
+        template_id=template.id,
+        template_parameters=values,
+    )
+    broadcast = Broadcast(
+        account_id=account_id,
+        inbox_id=to.inbox_id,
+        contact_id=contact_id,
+        template_id=template.id,
+        message_id=queued.id,
+        created_at=now,
+    )
+    broadcast.message = queued
+    session.add(broadcast)
+    await session.flush()
+    return broadcast
+
+
+async def get(session: AsyncSession, principal: Principal, broadcast_id: uuid.UUID) -> Broadcast:
+    broadcast = await session.scalar(
+        select(Broadcast).where(
+            Broadcast.id == broadcast_id,
+            Broadcast.account_id.in_(accounts.visible_account_ids(principal)),
+        )
+    )
+    if broadcast is None:
+        raise NotFound(f"broadcast {broadcast_id} was not found")
+    return broadcast
+
+
+async def list_broadcasts(
+    session: AsyncSession,
+    principal: Principal,
+    page: PageRequest,
+    *,
+    account_id: uuid.UUID | None = None,
+    inbox_id: uuid.UUID | None = None,
+    contact_id: uuid.UUID | None = None,
+) -> tuple[list[Broadcast], int]:
+    conditions: list[Any] = [Broadcast.account_id.in_(accounts.visible_account_ids(principal))]
+    for column, value in (
+        (Broadcast.account_id, account_id),
+        (Broadcast.inbox_id, inbox_id),
+        (Broadcast.contact_id, contact_id),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    query = (
+        select(Broadcast)
+        .where(*conditions)
+        .order_by(Broadcast.created_at.desc(), Broadcast.id.desc())
+    )
+    return await fetch_page(session, query, page)

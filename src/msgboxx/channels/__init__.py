@@ -1,0 +1,1 @@
+"""Channels: how messages reach WhatsApp, behind one small interface."""

@@ -1,0 +1,90 @@
+"""``/contact``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from fastapi import Request
+from starlette.responses import Response
+
+from msgboxx.contacts import service
+from msgboxx.contacts.schemas import ContactCreate, ContactOut, ContactUpdate
+from msgboxx.core.wire import Envelope, envelope
+from msgboxx.messages import service as messages
+from msgboxx.web.deps import CurrentUser, Page, Session
+from msgboxx.web.routing import AliasedRouter
+from msgboxx.web.writes import commit_and_answer
+
+router = AliasedRouter(singular="/contact", plural="/contacts", tags=["Contacts"])
+
+
+@router.get("/contact", response_model=Envelope[ContactOut])
+async def list_contacts(
+    session: Session,
+    user: CurrentUser,
+    page: Page,
+    apiAccountId: uuid.UUID | None = None,
+    mobileNumber: str | None = None,
+    fromDate: datetime | None = None,
+) -> Envelope[ContactOut]:
+    rows, total = await service.list_contacts(
+        session,
+        user,
+        page,
+        account_id=apiAccountId,
+        mobile_number=mobileNumber,
+        created_from=fromDate,
+    )
+    return envelope([ContactOut.of(c) for c in rows], total=total, request=page)
+
+
+@router.get("/contact/{contactId}", response_model=ContactOut)
+async def get_contact(contactId: uuid.UUID, session: Session, user: CurrentUser) -> ContactOut:
+    return ContactOut.of(await service.get(session, user, contactId))
+
+
+@router.post(
+    "/contact",
+    status_code=201,
+    response_model=ContactOut,
+    responses={201: {"model": ContactOut}},
+)
+async def create_contact(
+    body: ContactCreate, request: Request, session: Session, user: CurrentUser
+) -> Response:
+    async def produce() -> ContactOut:
+        contact = await service.create(
+            session,
+            user,
+            account_id=body.apiAccountId,
+            mobile_number=body.mobileNumber,
+            name=body.name,
+            status=body.status,
+            email=body.email,
+        )
+        return ContactOut.of(contact)
+
+    return await commit_and_answer(request, session, user, payload=body, produce=produce)
+
+
+@router.patch("/contact/{contactId}", response_model=ContactOut)
+async def update_contact(
+    contactId: uuid.UUID, body: ContactUpdate, session: Session, user: CurrentUser
+) -> ContactOut:
+    changes = body.model_dump(include=body.model_fields_set)
+    if changes.get("status") is None:
+        changes.pop("status", None)
+    contact = await service.update(session, user, contactId, changes)
+    await session.commit()
+    return ContactOut.of(contact)
+
+
+@router.delete("/contact/{contactId}", status_code=204)
+async def delete_contact(contactId: uuid.UUID, session: Session, user: CurrentUser) -> Response:
+    """Right to erasure: the contact and the text of its messages go."""
+    contact = await service.get(session, user, contactId)
+    await messages.erase_text_of_contact(session, contact_id=contact.id)
+    await service.delete(session, user, contactId)
+    await session.commit()
+    return Response(status_code=204)

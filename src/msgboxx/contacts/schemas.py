@@ -1,0 +1,46 @@
+"""Wire shapes of contacts (``datetime`` spelled as the original did)."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import EmailStr, Field
+
+from msgboxx.contacts.models import Contact, ContactStatus
+from msgboxx.core.wire import ApiModel, Timestamp
+
+
+class ContactOut(ApiModel):
+    contactId: uuid.UUID
+    mobileNumber: str
+    name: str | None
+    status: ContactStatus
+    email: str | None
+    apiAccountId: uuid.UUID
+    datetime: Timestamp
+
+    @classmethod
+    def of(cls, contact: Contact) -> ContactOut:
+        return cls(
+            contactId=contact.id,
+            mobileNumber=contact.mobile_number,
+            name=contact.name,
+            status=ContactStatus(contact.status),
+            email=contact.email,
+            apiAccountId=contact.account_id,
+            datetime=contact.created_at,
+        )
+
+
+class ContactCreate(ApiModel):
+    mobileNumber: str = Field(min_length=1, max_length=40)
+    apiAccountId: uuid.UUID
+    name: str | None = Field(default=None, max_length=200)
+    status: ContactStatus = ContactStatus.subscribed
+    email: EmailStr | None = None
+
+
+class ContactUpdate(ApiModel):
+    name: str | None = Field(default=None, max_length=200)
+    status: ContactStatus | None = None
+    email: EmailStr | None = None

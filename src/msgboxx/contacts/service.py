@@ -1,0 +1,156 @@
+"""Reads and writes of contacts, and the consent rules of inbound keywords."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from msgboxx.accounts import service as accounts
+from msgboxx.accounts.models import ApiAccount
+from msgboxx.auth.service import Principal
+from msgboxx.contacts.models import Contact, ContactStatus
+from msgboxx.core import phones
+from msgboxx.core.errors import Conflict, NotFound
+from msgboxx.core.wire import PageRequest
+from msgboxx.db.paging import fetch_page
+
+# Keywords WhatsApp users send to opt out or back in (compared case-insensitively,
+# trimmed, punctuation at the end ignored).
+STOP_WORDS = frozenset(
+    {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "opt out", "optout", "stop all"}
+)
+START_WORDS = frozenset({"start", "unstop", "subscribe", "opt in", "optin", "resume"})
+
+
+def consent_keyword(text: str) -> ContactStatus | None:
+    """The status an inbound text asks for, if it is a consent keyword."""
+    word = " ".join(text.strip().rstrip(".!").lower().split())
+    if word in STOP_WORDS:
+        return ContactStatus.unsubscribed
+    if word in START_WORDS:
+        return ContactStatus.subscribed
+    return None
+
+
+async def get(session: AsyncSession, principal: Principal, contact_id: uuid.UUID) -> Contact:
+    contact = await session.scalar(
+        select(Contact).where(
+            Contact.id == contact_id,
+            Contact.account_id.in_(accounts.visible_account_ids(principal)),
+        )
+    )
+    if contact is None:
+        raise NotFound(f"contact {contact_id} was not found")
+    return contact
+
+
+async def list_contacts(
+    session: AsyncSession,
+    principal: Principal,
+    page: PageRequest,
+    *,
+    account_id: uuid.UUID | None = None,
+    mobile_number: str | None = None,
+    created_from: datetime | None = None,
+) -> tuple[list[Contact], int]:
+    conditions: list[Any] = [Contact.account_id.in_(accounts.visible_account_ids(principal))]
+    if account_id is not None:
+        conditions.append(Contact.account_id == account_id)
+    if mobile_number:
+        region = None
+        if account_id is not None:
+            account = await session.get(ApiAccount, account_id)
+            region = account.region if account else None
+        number = phones.normalise(mobile_number, field="mobileNumber", region=region)
+        conditions.append(Contact.mobile_number == number)
+    if created_from is not None:
+        conditions.append(Contact.created_at >= created_from)
+    query = (
+        select(Contact).where(*conditions).order_by(Contact.created_at.desc(), Contact.id.desc())
+    )
+    return await fetch_page(session, query, page)
+
+
+async def create(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    account_id: uuid.UUID,
+    mobile_number: str,
+    name: str | None,
+    status: ContactStatus,
+    email: str | None,
+) -> Contact:
+    account = await accounts.get(session, principal, account_id)
+    number = phones.normalise(mobile_number, field="mobileNumber", region=account.region)
+    existing = await _by_number(session, account.id, number)
+    if existing is not None:
+        raise _duplicate(existing)
+    contact = Contact(
+        account_id=account.id, mobile_number=number, name=name, status=status, email=email
+    )
+    session.add(contact)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent create won the race
+        await session.rollback()
+        existing = await _by_number(session, account.id, number)
+        raise _duplicate(existing) from exc
+    return contact
+
+
+def _duplicate(existing: Contact | None) -> Conflict:
+    contact_id = str(existing.id) if existing else None
+    return Conflict(
+        f"a contact with this number already exists on this account: {contact_id}",
+        extra={"contactId": contact_id},
+    )
+
+
+async def _by_number(session: AsyncSession, account_id: uuid.UUID, number: str) -> Contact | None:
+    return await session.scalar(
+        select(Contact).where(Contact.account_id == account_id, Contact.mobile_number == number)
+    )
+
+
+async def update(
+    session: AsyncSession, principal: Principal, contact_id: uuid.UUID, changes: dict[str, Any]
+) -> Contact:
+    """Apply only the fields the client sent; ``null`` clears a name or email."""
+    contact = await get(session, principal, contact_id)
+    for field, value in changes.items():
+        setattr(contact, field, value)
+    await session.flush()
+    return contact
+
+
+async def delete(session: AsyncSession, principal: Principal, contact_id: uuid.UUID) -> Contact:
+    contact = await get(session, principal, contact_id)
+    await session.delete(contact)
+    await session.flush()
+    return contact
+
+
+async def get_or_create_for_inbound(
+    session: AsyncSession, *, account: ApiAccount, number: str, profile_name: str | None
+) -> tuple[Contact, bool]:
+    """The contact a customer message comes from; unknown numbers become contacts."""
+    contact = await _by_number(session, account.id, number)
+    if contact is not None:
+        if profile_name and not contact.name:
+            contact.name = profile_name
+        return contact, False
+    contact = Contact(
+        account_id=account.id,
+        mobile_number=number,
+        name=profile_name,
+        status=ContactStatus.subscribed,
+    )
+    session.add(contact)
+    await session.flush()
+    return contact, True

@@ -1,0 +1,1 @@
+"""Pieces every domain shares: errors, wire conventions, phone numbers, paging."""

@@ -1,0 +1,92 @@
+"""Wire conventions of the public API, shared by every schema.
+
+Field names are matched exactly and also case-insensitively (the original
+documented ``apiAccountid``), timestamps render as ``2022-07-05T20:08:48.453Z``.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+
+
+def format_timestamp(value: datetime) -> str:
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+Timestamp = Annotated[datetime, PlainSerializer(format_timestamp, return_type=str)]
+
+
+class ApiModel(BaseModel):
+    """Base of every request and response body."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore", str_strip_whitespace=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _match_names_case_insensitively(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        names = {}
+        for name, field in cls.model_fields.items():
+            names[(field.alias or name).lower()] = field.alias or name
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            target = names.get(key.lower(), key) if isinstance(key, str) else key
+            if target in out and target != key:
+                continue  # an exact spelling given alongside wins
+            out[target] = value
+        return out
+
+
+T = TypeVar("T")
+
+
+class Paging(ApiModel):
+    recordCount: int
+    page: int
+    pageSize: int
+    pageCount: int
+
+
+class Envelope(ApiModel, Generic[T]):
+    """The collection shape of the original API."""
+
+    items: list[T]
+    paging: Paging
+
+
+class PageRequest(ApiModel):
+    """Extension: 1-based page and size; the defaults match the original's answers."""
+
+    page: int = Field(default=1, ge=1, le=1_000_000)
+    pageSize: int = Field(default=50, ge=1, le=500)
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.pageSize
+
+
+def envelope(items: list[T], *, total: int, request: PageRequest) -> Envelope[T]:
+    return Envelope[T](
+        items=items,
+        paging=Paging(
+            recordCount=total,
+            page=request.page,
+            pageSize=request.pageSize,
+            pageCount=math.ceil(total / request.pageSize) if total else 0,
+        ),
+    )
+
+
+def parse_uuid(value: str) -> uuid.UUID | None:
+    """A path id, or None when it is not a UUID (callers answer 404)."""
+    try:
+        return uuid.UUID(value)
+    except (ValueError, AttributeError, TypeError):
+        return None

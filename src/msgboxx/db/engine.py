@@ -1,0 +1,88 @@
+"""Engines and sessions for SQLite (embedded) and PostgreSQL (scale-out).
+
+On SQLite every write goes through one connection: SQLite admits one writer at
+a time anyway, and funnelling writes through one connection turns lock contention
+into an orderly queue in the event loop instead of ``database is locked`` errors.
+Reads use a small pool of their own, which WAL lets run beside the writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import Session
+
+from msgboxx.settings import Settings
+
+
+def _sqlite_pragmas(synchronous: str) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA cache_size=-65536")
+        cursor.close()
+
+    return on_connect
+
+
+class Database:
+    """The engines of one process, and session factories for reads and writes."""
+
+    def __init__(self, settings: Settings) -> None:
+        url = settings.resolved_database_url
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            synchronous = settings.sqlite_synchronous.upper()
+            if synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+                raise ValueError(f"MSGBOXX_SQLITE_SYNCHRONOUS: unknown value {synchronous!r}")
+            self.write_engine = create_async_engine(url, pool_size=1, max_overflow=0)
+            self.read_engine = create_async_engine(url, pool_size=4, max_overflow=0)
+            for engine in (self.write_engine, self.read_engine):
+                event.listen(engine.sync_engine, "connect", _sqlite_pragmas(synchronous))
+        else:
+            self.write_engine = create_async_engine(
+                url, pool_size=10, max_overflow=10, pool_pre_ping=True
+            )
+            self.read_engine = self.write_engine
+        self._on_outbound: list[Callable[[], None]] = []
+
+        class WriteSession(Session):
+            """A session whose commits can tell the dispatcher that work was queued."""
+
+        event.listen(WriteSession, "after_commit", self._after_commit)
+        self.writer = async_sessionmaker(
+            self.write_engine, expire_on_commit=False, sync_session_class=WriteSession
+        )
+        self.reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
+
+    def on_outbound_committed(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` after any commit that queued an outbound message."""
+        self._on_outbound.append(callback)
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop("outbound_enqueued", False):
+            for callback in self._on_outbound:
+                callback()
+
+    def engines(self) -> list[AsyncEngine]:
+        return list({id(e): e for e in (self.write_engine, self.read_engine)}.values())
+
+    def session(self, *, write: bool) -> AsyncSession:
+        return (self.writer if write else self.reader)()
+
+    async def dispose(self) -> None:
+        for engine in self.engines():
+            await engine.dispose()

@@ -1,0 +1,1 @@
+"""The dispatcher: claims due messages, hands them to channels, records outcomes."""

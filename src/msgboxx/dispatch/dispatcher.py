@@ -1,0 +1,262 @@
+"""The dispatch loop: claim, send, record; in the server or in ``msgboxx worker``.
+
+Crash safety comes from the order of steps. The claim is committed before any
+send, and the outcome after it, so a process that dies leaves claims whose lease
+runs out and another dispatcher sends them. The one unavoidable repeat: the
+network accepted a message and the process died before recording it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from msgboxx.accounts.models import ApiAccount
+from msgboxx.channels.base import OutboundMessage, SendError, TemplateSubmission
+from msgboxx.channels.registry import ChannelRegistry, UnknownChannel
+from msgboxx.contacts.models import Contact
+from msgboxx.db import Database, utcnow
+from msgboxx.dispatch import backoff, claims
+from msgboxx.messages import service as messages
+from msgboxx.messages.models import Message
+from msgboxx.messages.status import MessageStatus, may_move
+from msgboxx.observability import metrics
+from msgboxx.settings import Settings
+from msgboxx.templates.models import Template, TemplateStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    channel: str
+    message: OutboundMessage
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    message_id: uuid.UUID
+    provider_message_id: str | None = None
+    error: SendError | None = None
+
+
+class Dispatcher:
+    def __init__(self, db: Database, channels: ChannelRegistry, settings: Settings) -> None:
+        self.db = db
+        self.channels = channels
+        self.settings = settings
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        """Called after a commit that queued work, so it leaves without a poll delay."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        log.info("dispatcher started", extra={"owner": self.owner})
+        while not self._stopping:
+            try:
+                busy = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("dispatch round failed")
+                busy = 0
+            if busy == 0:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self._wake.wait(), timeout=self.settings.dispatch_poll_interval
+                    )
+
+    async def run_once(self) -> int:
+        """One round: template submissions, then a batch of messages."""
+        submitted = await self._submit_templates()
+        return submitted + await self._send_batch()
+
+    async def _send_batch(self) -> int:
+        now = utcnow()
+        lease = timedelta(seconds=self.settings.dispatch_lease_seconds)
+        async with self.db.session(write=True) as session:
+            ids = await claims.claim_messages(
+                session,
+                owner=self.owner,
+                now=now,
+                lease=lease,
+                limit=self.settings.dispatch_batch_size,
+            )
+            await session.commit()
+        if not ids:
+            return 0
+        async with self.db.session(write=False) as session:
+            work = await self._load(session, ids)
+        by_contact: dict[str, list[Job | Outcome]] = defaultdict(list)
+        for item in work:
+            key = item.message.to_number if isinstance(item, Job) else str(item.message_id)
+            by_contact[key].append(item)
+        results = await asyncio.gather(*(self._send_in_order(q) for q in by_contact.values()))
+        await self._record([outcome for group in results for outcome in group])
+        return len(ids)
+
+    async def _load(self, session: AsyncSession, ids: list[uuid.UUID]) -> list[Job | Outcome]:
+        rows = await session.execute(
+            select(
+                Message,
+                ApiAccount.phone_number,
+                ApiAccount.channel,
+                Contact.mobile_number,
+                Template,
+            )
+            .join(ApiAccount, ApiAccount.id == Message.account_id)
+            .outerjoin(Contact, Contact.id == Message.contact_id)
+            .outerjoin(Template, Template.id == Message.template_id)
+            .where(Message.id.in_(ids))
+            .order_by(Message.created_at)
+        )
+        work: list[Job | Outcome] = []
+        for message, from_number, channel, to_number, template in rows:
+            if to_number is None or message.text is None:
+                error = SendError("the contact was erased", code="erased", retryable=False)
+                work.append(Outcome(message.id, error=error))
+                continue
+            outbound = OutboundMessage(
+                message_id=message.id,
+                account_id=message.account_id,
+                from_number=from_number,
+                to_number=to_number,
+                text=message.text,
+                template_name=template.name if template else None,
+                template_language=template.language if template else None,
+                template_parameters=list(message.template_parameters or []),
+            )
+            work.append(Job(channel, outbound))
+        return work
+
+    async def _send_in_order(self, queue: list[Job | Outcome]) -> list[Outcome]:
+        """Messages to one contact leave one after another, in the order accepted."""
+        outcomes: list[Outcome] = []
+        for item in queue:
+            if isinstance(item, Outcome):
+                outcomes.append(item)
+                continue
+            outcomes.append(await self._send_one(item))
+        return outcomes
+
+    async def _send_one(self, job: Job) -> Outcome:
+        message = job.message
+        try:
+            provider_id = await self.channels.get(job.channel).send(message)
+        except SendError as exc:
+            return Outcome(message.message_id, error=exc)
+        except UnknownChannel as exc:
+            error = SendError(f"no channel {exc}", code="no-channel", retryable=False)
+            return Outcome(message.message_id, error=error)
+        except Exception as exc:
+            log.exception("channel send raised", extra={"message_id": str(message.message_id)})
+            error = SendError(f"unexpected channel error: {exc}", code="crash", retryable=True)
+            return Outcome(message.message_id, error=error)
+        return Outcome(message.message_id, provider_message_id=provider_id)
+
+    async def _record(self, outcomes: list[Outcome]) -> None:
+        """Write every outcome of the batch in one transaction, only for our own leases."""
+        now = utcnow()
+        async with self.db.session(write=True) as session:
+            rows = await session.scalars(
+                select(Message).where(Message.id.in_([o.message_id for o in outcomes]))
+            )
+            by_id = {message.id: message for message in rows}
+            for outcome in outcomes:
+                message = by_id.get(outcome.message_id)
+                if message is None or message.lease_owner != self.owner:
+                    continue  # our lease ran out and another dispatcher took over
+                message.lease_until = None
+                message.lease_owner = None
+                if outcome.provider_message_id is not None:
+                    message.provider_message_id = outcome.provider_message_id
+                    message.next_attempt_at = None
+                    if may_move(MessageStatus(message.status), MessageStatus.sent):
+                        messages.move_to(message, MessageStatus.sent, at=now)
+                    metrics.MESSAGES_SENT.inc()
+                elif outcome.error is not None:
+                    self._after_failure(message, outcome.error, now=now)
+            await session.commit()
+
+    def _after_failure(self, message: Message, error: SendError, *, now: datetime) -> None:
+        settings = self.settings
+        if error.retryable and message.attempts < settings.dispatch_max_attempts:
+            wait = backoff.delay(
+                message.attempts,
+                base=settings.dispatch_backoff_base,
+                cap=settings.dispatch_backoff_max,
+                floor=error.retry_after,
+            )
+            message.next_attempt_at = now + timedelta(seconds=wait)
+            log.info(
+                "send will be retried",
+                extra={"message_id": str(message.id), "code": error.code, "in_s": round(wait, 2)},
+            )
+            return
+        reason = error.reason
+        if error.retryable:
+            reason = f"gave up after {message.attempts} attempts: {reason}"
+        messages.move_to(message, MessageStatus.failed, at=now, failure_reason=reason)
+        metrics.MESSAGES_FAILED.inc()
+
+    async def _submit_templates(self) -> int:
+        now = utcnow()
+        lease = timedelta(seconds=self.settings.dispatch_lease_seconds)
+        async with self.db.session(write=True) as session:
+            ids = await claims.claim_template_submissions(session, now=now, lease=lease, limit=20)
+            await session.commit()
+        for template_id in ids:
+            await self._submit_template(template_id)
+        return len(ids)
+
+    async def _submit_template(self, template_id: uuid.UUID) -> None:
+        async with self.db.session(write=True) as session:
+            row = (
+                await session.execute(
+                    select(Template, ApiAccount)
+                    .join(ApiAccount, ApiAccount.id == Template.account_id)
+                    .where(Template.id == template_id)
+                )
+            ).first()
+            if row is None:
+                return
+            template, account = row
+            submission = TemplateSubmission(
+                template_id=template.id,
+                account_id=account.id,
+                from_number=account.phone_number,
+                name=template.name,
+                language=template.language,
+                category=template.category,
+                text=template.text,
+                example=template.example,
+            )
+            try:
+                provider_id = await self.channels.get(account.channel).submit_template(submission)
+            except (SendError, UnknownChannel) as exc:
+                log.warning("template submission failed", extra={"template_id": str(template_id)})
+                if isinstance(exc, SendError) and exc.retryable:
+                    return  # the lease on submitted_at expires and it is tried again
+                template.status = TemplateStatus.rejected
+                template.rejection_reason = str(exc)[:500]
+            else:
+                template.provider_template_id = provider_id
+            await session.commit()

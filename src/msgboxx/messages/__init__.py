@@ -1,0 +1,1 @@
+"""Messages, conversations, the 24-hour window and the status order."""

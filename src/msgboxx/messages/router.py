@@ -1,0 +1,61 @@
+"""``/message``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Query, Request
+from starlette.responses import Response
+
+from msgboxx.core.wire import Envelope, envelope
+from msgboxx.messages import service
+from msgboxx.messages.schemas import MessageCreate, MessageFilters, MessageOut
+from msgboxx.observability import metrics
+from msgboxx.web.deps import CurrentUser, Page, Session
+from msgboxx.web.routing import AliasedRouter
+from msgboxx.web.writes import commit_and_answer
+
+router = AliasedRouter(singular="/message", plural="/messages", tags=["Messages"])
+
+
+@router.post(
+    "/message",
+    status_code=201,
+    response_model=MessageOut,
+    responses={201: {"model": MessageOut}},
+)
+async def send_message(
+    body: MessageCreate, request: Request, session: Session, user: CurrentUser
+) -> Response:
+    """Accept a session message; it is committed before this answers 201."""
+
+    async def produce() -> MessageOut:
+        message = await service.send_session(
+            session,
+            user,
+            account_id=body.apiAccountId,
+            contact_id=body.contactId,
+            text=body.message,
+        )
+        metrics.MESSAGES_ACCEPTED.inc()
+        return MessageOut.of(message)
+
+    return await commit_and_answer(request, session, user, payload=body, produce=produce)
+
+
+@router.get("/message", response_model=Envelope[MessageOut])
+async def list_messages(
+    session: Session,
+    user: CurrentUser,
+    page: Page,
+    filters: Annotated[MessageFilters, Query()],
+) -> Envelope[MessageOut]:
+    """With neither fromDate nor toDate, only the last 24 hours."""
+    rows, total = await service.list_messages(session, user, page, filters)
+    return envelope([MessageOut.of(m) for m in rows], total=total, request=page)
+
+
+@router.get("/message/{messageId}", response_model=MessageOut)
+async def get_message(messageId: uuid.UUID, session: Session, user: CurrentUser) -> MessageOut:
+    return MessageOut.of(await service.get(session, user, messageId))

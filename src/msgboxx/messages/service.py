@@ -1,0 +1,246 @@
+"""The rules of messages: accepting, listing, status reports and inbound text."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from msgboxx.accounts import service as accounts
+from msgboxx.accounts.models import ApiAccount, Inbox
+from msgboxx.auth.service import Principal
+from msgboxx.contacts.models import Contact
+from msgboxx.core.errors import NotFound, Unprocessable
+from msgboxx.core.wire import PageRequest
+from msgboxx.db import utcnow
+from msgboxx.db.paging import fetch_page
+from msgboxx.messages import window
+from msgboxx.messages.models import Message
+from msgboxx.messages.schemas import MessageFilters
+from msgboxx.messages.status import MessageStatus, implied, may_move
+
+OUTBOUND = "Outbound"
+INBOUND = "Inbound"
+_CONVERSATIONS = uuid.UUID("6f1c3f0e-6a57-4d3e-9a43-0f3c5e2b8d11")
+# Each status report sets the time it happened in one column.
+_STATUS_TIME = {
+    MessageStatus.sent: "sent_at",
+    MessageStatus.delivered: "delivered_at",
+    MessageStatus.read: "read_at",
+    MessageStatus.failed: "failed_at",
+}
+
+
+def conversation_id(inbox_id: uuid.UUID, contact_id: uuid.UUID) -> uuid.UUID:
+    """The thread between one inbox and one contact: derived, so always stable."""
+    return uuid.uuid5(_CONVERSATIONS, f"{inbox_id}:{contact_id}")
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """A visible contact with the account and inbox a message to it goes through."""
+
+    contact: Contact
+    inbox_id: uuid.UUID
+
+
+async def recipient(
+    session: AsyncSession, principal: Principal, *, account_id: uuid.UUID, contact_id: uuid.UUID
+) -> Recipient:
+    """Load the contact (visible or 404) and check it belongs to the account (or 422)."""
+    row = (
+        await session.execute(
+            select(Contact, Inbox.id)
+            .join(Inbox, Inbox.account_id == Contact.account_id)
+            .where(
+                Contact.id == contact_id,
+                Contact.account_id.in_(accounts.visible_account_ids(principal)),
+            )
+        )
+    ).first()
+    if row is None:
+        await accounts.get(session, principal, account_id)  # 404 the account first if unseen
+        raise NotFound(f"contact {contact_id} was not found")
+    contact, inbox_id = row
+    if contact.account_id != account_id:
+        await accounts.get(session, principal, account_id)
+        raise Unprocessable.for_field(
+            "contactId", "this contact does not belong to the given API account"
+        )
+    return Recipient(contact, inbox_id)
+
+
+async def send_session(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    account_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    text: str,
+) -> Message:
+    """Accept a free-form message; only inside the contact's 24-hour window."""
+    to = await recipient(session, principal, account_id=account_id, contact_id=contact_id)
+    now = utcnow()
+    window.ensure_open(to.contact.last_inbound_at, now=now)
+    return enqueue(session, to=to, text=text, now=now)
+
+
+def enqueue(
+    session: AsyncSession,
+    *,
+    to: Recipient,
+    text: str,
+    now: datetime,
+    template_id: uuid.UUID | None = None,
+    template_parameters: list[str] | None = None,
+) -> Message:
+    """Add an outbound message as Pending and due now; the caller commits."""
+    message = Message(
+        id=uuid.uuid4(),
+        account_id=to.contact.account_id,
+        inbox_id=to.inbox_id,
+        contact_id=to.contact.id,
+        conversation_id=conversation_id(to.inbox_id, to.contact.id),
+        direction=OUTBOUND,
+        kind="template" if template_id else "text",
+        text=text,
+        status=MessageStatus.pending,
+        template_id=template_id,
+        template_parameters=template_parameters,
+        created_at=now,
+        attempts=0,
+        next_attempt_at=now,
+    )
+    session.add(message)
+    session.info["outbound_enqueued"] = True
+    return message
+
+
+async def get(session: AsyncSession, principal: Principal, message_id: uuid.UUID) -> Message:
+    message = await session.scalar(
+        select(Message).where(
+            Message.id == message_id,
+            Message.account_id.in_(accounts.visible_account_ids(principal)),
+        )
+    )
+    if message is None:
+        raise NotFound(f"message {message_id} was not found")
+    return message
+
+
+async def list_messages(
+    session: AsyncSession, principal: Principal, page: PageRequest, filters: MessageFilters
+) -> tuple[list[Message], int]:
+    """Newest first; with neither date given, only the last 24 hours (the contract)."""
+    conditions: list[Any] = [Message.account_id.in_(accounts.visible_account_ids(principal))]
+    for column, value in (
+        (Message.account_id, filters.apiAccountId),
+        (Message.inbox_id, filters.inboxId),
+        (Message.contact_id, filters.contactId),
+        (Message.conversation_id, filters.conversationId),
+        (Message.status, filters.status),
+        (Message.direction, filters.direction),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    start, end = filters.from_utc, filters.to_utc_exclusive
+    if start is None and end is None:
+        start = utcnow() - timedelta(hours=24)
+    if start is not None:
+        conditions.append(Message.created_at >= start)
+    if end is not None:
+        conditions.append(Message.created_at < end)
+    query = (
+        select(Message).where(*conditions).order_by(Message.created_at.desc(), Message.id.desc())
+    )
+    return await fetch_page(session, query, page)
+
+
+async def apply_status(
+    session: AsyncSession,
+    *,
+    provider_message_id: str,
+    status: MessageStatus,
+    at: datetime,
+    failure_reason: str | None = None,
+) -> Message | None:
+    """Apply one delivery report; repeated or late reports change nothing.
+
+    Returns the message when it changed, None when the report was a no-op.
+    """
+    message = await session.scalar(
+        select(Message).where(Message.provider_message_id == provider_message_id)
+    )
+    if message is None or not may_move(MessageStatus(message.status), status):
+        return None
+    move_to(message, status, at=at, failure_reason=failure_reason)
+    return message
+
+
+def move_to(
+    message: Message, status: MessageStatus, *, at: datetime, failure_reason: str | None = None
+) -> None:
+    """Set a status and the times it implies (Read also means Sent and Delivered)."""
+    message.status = status
+    for step in implied(status):
+        column = _STATUS_TIME[step]
+        if getattr(message, column) is None:
+            setattr(message, column, at)
+    if status is MessageStatus.failed:
+        message.failure_reason = (failure_reason or "failed")[:500]
+        message.next_attempt_at = None
+
+
+async def record_inbound(
+    session: AsyncSession,
+    *,
+    account: ApiAccount,
+    inbox_id: uuid.UUID,
+    contact: Contact,
+    provider_message_id: str,
+    text: str,
+    kind: str,
+    at: datetime,
+) -> Message | None:
+    """Store a customer's message and extend the window; None for a repeat."""
+    duplicate = await session.scalar(
+        select(Message.id).where(Message.provider_message_id == provider_message_id)
+    )
+    if duplicate is not None:
+        return None
+    if contact.last_inbound_at is None or contact.last_inbound_at < at:
+        contact.last_inbound_at = at
+    message = Message(
+        account_id=account.id,
+        inbox_id=inbox_id,
+        contact_id=contact.id,
+        conversation_id=conversation_id(inbox_id, contact.id),
+        direction=INBOUND,
+        kind=kind,
+        text=text,
+        status=MessageStatus.received,
+        provider_message_id=provider_message_id,
+        created_at=at,
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def erase_text_of_contact(session: AsyncSession, *, contact_id: uuid.UUID) -> None:
+    """Right to erasure: the words go, the counts stay, and nothing more is sent."""
+    await session.execute(
+        update(Message)
+        .where(Message.contact_id == contact_id, Message.status == MessageStatus.pending)
+        .values(
+            status=MessageStatus.failed,
+            failed_at=utcnow(),
+            failure_reason="the contact was erased before this message was sent",
+            next_attempt_at=None,
+        )
+    )
+    await session.execute(update(Message).where(Message.contact_id == contact_id).values(text=None))

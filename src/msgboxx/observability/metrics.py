@@ -1,0 +1,18 @@
+"""Prometheus metrics of the process."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+REQUESTS = Counter(
+    "msgboxx_http_requests_total", "HTTP requests answered", ["method", "route", "status"]
+)
+LATENCY = Histogram(
+    "msgboxx_http_request_seconds",
+    "Time to answer an HTTP request",
+    ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+MESSAGES_ACCEPTED = Counter("msgboxx_messages_accepted_total", "Outbound messages accepted")
+MESSAGES_SENT = Counter("msgboxx_messages_sent_total", "Messages handed to a channel")
+MESSAGES_FAILED = Counter("msgboxx_messages_failed_total", "Messages that ended Failed")

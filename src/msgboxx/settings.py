@@ -1,0 +1,92 @@
+"""One settings object for the server, the dispatcher and the CLI.
+
+Every value comes from an ``MSGBOXX_`` environment variable so that the same
+binary runs the embedded default and a multi-process PostgreSQL deployment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Process configuration; read once at start-up."""
+
+    model_config = SettingsConfigDict(env_prefix="MSGBOXX_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path(".msgboxx")
+    database_url: str | None = None
+    secret_key: str | None = None
+    token_ttl_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+
+    channel: str = "sandbox"
+    demo: bool = True
+    dispatch: bool = True
+
+    # Seconds after the hand-off at which the sandbox reports each status: slow
+    # enough to watch with curl, quick enough for the walk-through.
+    sandbox_sent_delay: float = 0.5
+    sandbox_delivered_delay: float = 2.0
+    sandbox_read_delay: float = 4.0
+
+    dispatch_batch_size: int = 100
+    dispatch_poll_interval: float = 0.5
+    dispatch_lease_seconds: float = 60.0
+    dispatch_max_attempts: int = 8
+    dispatch_backoff_base: float = 1.0
+    dispatch_backoff_max: float = 300.0
+
+    login_attempts_per_minute: int = 10
+    max_body_bytes: int = 1024 * 1024
+    log_level: str = "INFO"
+    sqlite_synchronous: str = "NORMAL"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured database, or SQLite inside the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'msgboxx.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def uses_sandbox(self) -> bool:
+        return self.channel == "sandbox"
+
+    @property
+    def seeds_demo(self) -> bool:
+        """The demo organisation exists only on the embedded default."""
+        return self.demo and self.uses_sandbox
+
+    @cached_property
+    def signing_key(self) -> str:
+        """The JWT secret: given, or generated once and kept in the data folder.
+
+        Kept on disk rather than regenerated so that tokens survive a restart and
+        every process sharing the data folder signs with the same key.
+        """
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".secret_key.{os.getpid()}")
+        tmp.write_text(secrets.token_urlsafe(48))
+        tmp.chmod(0o600)
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)  # atomic: the first process to get here wins
+        tmp.unlink()
+        return path.read_text().strip()

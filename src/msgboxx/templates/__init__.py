@@ -1,0 +1,1 @@
+"""Pre-approved message templates: the only text allowed outside the window."""

@@ -1,0 +1,64 @@
+"""``/template``."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import Request
+from starlette.responses import Response
+
+from msgboxx.core.wire import Envelope, envelope
+from msgboxx.templates import service
+from msgboxx.templates.models import TemplateStatus
+from msgboxx.templates.schemas import TemplateCreate, TemplateOut
+from msgboxx.web.deps import CurrentUser, Page, Session
+from msgboxx.web.routing import AliasedRouter
+from msgboxx.web.writes import commit_and_answer
+
+router = AliasedRouter(singular="/template", plural="/templates", tags=["Templates"])
+
+
+@router.get("/template", response_model=Envelope[TemplateOut])
+async def list_templates(
+    session: Session,
+    user: CurrentUser,
+    page: Page,
+    apiAccountId: uuid.UUID | None = None,
+    status: TemplateStatus | None = None,
+) -> Envelope[TemplateOut]:
+    rows, total = await service.list_templates(
+        session, user, page, account_id=apiAccountId, status=status
+    )
+    return envelope([TemplateOut.of(t) for t in rows], total=total, request=page)
+
+
+@router.get("/template/{templateId}", response_model=TemplateOut)
+async def get_template(templateId: uuid.UUID, session: Session, user: CurrentUser) -> TemplateOut:
+    return TemplateOut.of(await service.get(session, user, templateId))
+
+
+@router.post(
+    "/template",
+    status_code=201,
+    response_model=TemplateOut,
+    responses={201: {"model": TemplateOut}},
+)
+async def create_template(
+    body: TemplateCreate, request: Request, session: Session, user: CurrentUser
+) -> Response:
+    """Admin only: created Pending and submitted to the channel for approval."""
+
+    async def produce() -> TemplateOut:
+        template = await service.create_for_user(
+            session,
+            user,
+            account_id=body.apiAccountId,
+            name=body.name,
+            text=body.templateText,
+            example=body.templateExample,
+            language=body.language,
+            category=body.category,
+        )
+        return TemplateOut.of(template)
+
+    return await commit_and_answer(request, session, user, payload=body, produce=produce)

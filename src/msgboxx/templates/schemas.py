@@ -1,0 +1,47 @@
+"""Wire shapes of templates."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import Field
+
+from msgboxx.core.wire import ApiModel, Timestamp
+from msgboxx.templates.models import Template, TemplateStatus
+
+
+class TemplateOut(ApiModel):
+    templateId: uuid.UUID
+    apiAccountId: uuid.UUID
+    status: TemplateStatus
+    name: str
+    templateText: str
+    templateExample: str | None
+    dateTime: Timestamp
+    language: str
+    category: str
+    rejectionReason: str | None
+
+    @classmethod
+    def of(cls, template: Template) -> TemplateOut:
+        return cls(
+            templateId=template.id,
+            apiAccountId=template.account_id,
+            status=TemplateStatus(template.status),
+            name=template.name,
+            templateText=template.text,
+            templateExample=template.example,
+            dateTime=template.created_at,
+            language=template.language,
+            category=template.category,
+            rejectionReason=template.rejection_reason,
+        )
+
+
+class TemplateCreate(ApiModel):
+    apiAccountId: uuid.UUID
+    name: str = Field(min_length=1, max_length=512, pattern=r"^[a-z0-9_]+$")
+    templateText: str = Field(min_length=1, max_length=1024)
+    templateExample: str | None = Field(default=None, max_length=1024)
+    language: str = Field(default="en", min_length=2, max_length=20, pattern=r"^[A-Za-z_]+$")
+    category: str = Field(default="UTILITY", pattern=r"^(MARKETING|UTILITY|AUTHENTICATION)$")

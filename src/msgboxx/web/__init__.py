@@ -1,0 +1,1 @@
+"""The HTTP edge: problem+json, request ids, sessions, principals, routing."""

@@ -1,0 +1,73 @@
+"""Dependencies every router uses: the session, the caller, the page."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request, Security
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from msgboxx.auth import service as auth
+from msgboxx.core.errors import Unauthorized
+from msgboxx.core.wire import PageRequest
+from msgboxx.db import Database
+from msgboxx.settings import Settings
+
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def settings(request: Request) -> Settings:
+    value: Settings = request.app.state.settings
+    return value
+
+
+async def session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A read session for reads, the writer for anything that may change data."""
+    async with database(request).session(write=request.method not in _READ_METHODS) as s:
+        yield s
+
+
+Session = Annotated[AsyncSession, Depends(session)]
+
+
+# Declared so that /docs offers "Authorize"; the header is read below either way.
+_oauth2 = OAuth2PasswordBearer(tokenUrl="/oauth/token", auto_error=False)
+
+
+def bearer_token(request: Request, _declared: Annotated[str | None, Security(_oauth2)]) -> str:
+    """The token of ``Authorization`` (or the original doc's ``Authorisation``)."""
+    header = request.headers.get("authorization") or request.headers.get("authorisation")
+    if not header:
+        raise Unauthorized("send an access token: Authorization: Bearer <token>")
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("the Authorization header must be 'Bearer <token>'")
+    return token.strip()
+
+
+async def principal(
+    request: Request, db_session: Session, token: Annotated[str, Depends(bearer_token)]
+) -> auth.Principal:
+    return await auth.principal_for_token(
+        db_session, token=token, key=settings(request).signing_key
+    )
+
+
+CurrentUser = Annotated[auth.Principal, Depends(principal)]
+
+
+def page(
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    pageSize: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> PageRequest:
+    return PageRequest(page=page, pageSize=pageSize)
+
+
+Page = Annotated[PageRequest, Depends(page)]

@@ -1,0 +1,122 @@
+"""Every error leaves as application/problem+json (RFC 9457); never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from msgboxx.core.errors import ProblemError, RateLimited
+
+log = logging.getLogger(__name__)
+TYPE_BASE = "https://msgboxx.dev/problems/"
+MEDIA_TYPE = "application/problem+json"
+
+
+def problem(
+    *,
+    status: int,
+    title: str,
+    slug: str,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "errors": errors or [],
+    }
+    body.update(extra or {})
+    return Response(orjson.dumps(body), status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def from_error(error: ProblemError) -> Response:
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
+    return problem(
+        status=error.status,
+        title=error.title,
+        slug=error.slug,
+        detail=error.detail,
+        errors=error.errors,
+        extra=error.extra,
+        headers=headers,
+    )
+
+
+def _field(location: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+async def _on_problem(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ProblemError)
+    return from_error(exc)
+
+
+async def _on_validation(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    raw = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in raw):
+        return problem(
+            status=400,
+            title="Bad Request",
+            slug="malformed-json",
+            detail="the request body is not valid JSON",
+        )
+    errors = [{"field": _field(tuple(e.get("loc", ()))), "message": str(e.get("msg"))} for e in raw]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
+    return problem(
+        status=422,
+        title="Unprocessable Content",
+        slug="validation-failed",
+        detail=detail,
+        errors=errors,
+    )
+
+
+async def _on_http(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    titles = {404: "Not Found", 405: "Method Not Allowed", 400: "Bad Request"}
+    title = titles.get(exc.status_code, "Error")
+    slug = title.lower().replace(" ", "-")
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    return problem(
+        status=exc.status_code,
+        title=title,
+        slug=slug,
+        detail=detail,
+        headers=dict(exc.headers) if exc.headers else None,
+    )
+
+
+async def _on_crash(request: Request, exc: Exception) -> Response:
+    error_id = uuid.uuid4().hex
+    log.error(
+        "unhandled error",
+        exc_info=exc,
+        extra={"error_id": error_id, "path": request.url.path, "method": request.method},
+    )
+    return problem(
+        status=500,
+        title="Internal Server Error",
+        slug="internal-error",
+        detail=f"an unexpected error happened; quote error id {error_id}",
+        extra={"errorId": error_id},
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(ProblemError, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(Exception, _on_crash)
