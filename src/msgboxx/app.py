@@ -25,7 +25,7 @@ from msgboxx.messages.router import router as messages_router
 from msgboxx.observability import logs
 from msgboxx.settings import Settings
 from msgboxx.templates.router import router as templates_router
-from msgboxx.web import health, problems
+from msgboxx.web import health, openapi, problems
 from msgboxx.web.middleware import RequestContext
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     problems.install(app)
+    openapi.install(app)
     for router in (
         auth_router,
         accounts_router,

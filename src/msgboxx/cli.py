@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from msgboxx.core.errors import ProblemError
@@ -36,12 +35,11 @@ admin.add_typer(user_cli, name="user")
 admin.add_typer(account_cli, name="apiaccount")
 admin.add_typer(template_cli, name="template")
 
-err = Console(stderr=True, highlight=False)
 T = TypeVar("T")
 
 
 def _fail(message: str) -> typer.Exit:
-    err.print(f"error: {message}", markup=False)
+    typer.echo(f"error: {' '.join(message.split())}", err=True)
     return typer.Exit(1)
 
 
@@ -147,7 +145,7 @@ def migrate(
         )
     except (DBAPIError, OSError) as exc:
         raise _fail(f"migration failed: {exc}") from None
-    err.print(f"database at revision {revision}", markup=False)
+    typer.echo(f"database at revision {revision}", err=True)
 
 
 @org_cli.command("create")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -26,6 +26,9 @@ def _run(connection: Connection, cfg: Config, action: str, revision: str) -> Non
 
 async def run(url: str, *, action: str = "upgrade", revision: str = "head") -> None:
     """Upgrade (or downgrade) the database at ``url`` in one transaction."""
+    database = make_url(url).database
+    if url.startswith("sqlite") and database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url)
     try:
         async with engine.begin() as connection:

@@ -1,0 +1,160 @@
+"""POST /oauth/token and the bearer token every other endpoint needs."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import jwt
+from sqlalchemy import select
+
+from msgboxx.auth.models import User
+from tests.support import PASSWORD, Server, Tenant, assert_problem, running, test_settings
+
+TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+async def test_token__json_credentials_give_a_bearer_token(server: Server, tenant: Tenant) -> None:
+    async with server.client() as client:
+        reply = await client.post(
+            "/oauth/token", json={"username": tenant.admin_email, "password": PASSWORD}
+        )
+    assert reply.status_code == 200
+    body = reply.json()
+    assert body["token_type"] == "Bearer"
+    assert body["scope"]
+    assert TIMESTAMP.match(body["expires_at"])
+    expires = datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
+    assert timedelta(minutes=59) < expires - datetime.now(UTC) <= timedelta(hours=1)
+    async with server.client(body["access_token"]) as client:
+        assert (await client.get("/apiaccount")).status_code == 200
+
+
+async def test_token__oauth2_password_form_is_accepted(server: Server, tenant: Tenant) -> None:
+    async with server.client() as client:
+        reply = await client.post(
+            "/oauth/token",
+            data={"grant_type": "password", "username": tenant.admin_email, "password": PASSWORD},
+        )
+        assert reply.status_code == 200, reply.text
+        wrong_grant = await client.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials", "username": "a", "password": "b"},
+        )
+    assert_problem(wrong_grant, 422)
+
+
+async def test_token__wrong_password_and_unknown_user_are_the_same_401(
+    server: Server, tenant: Tenant
+) -> None:
+    async with server.client() as client:
+        wrong = await client.post(
+            "/oauth/token", json={"username": tenant.admin_email, "password": "not it at all"}
+        )
+        unknown = await client.post(
+            "/oauth/token", json={"username": "nobody@example.com", "password": "not it at all"}
+        )
+    assert assert_problem(wrong, 401)["detail"] == assert_problem(unknown, 401)["detail"]
+
+
+async def test_token__bad_bodies_are_400_or_422(server: Server) -> None:
+    async with server.client() as client:
+        malformed = await client.post(
+            "/oauth/token", content=b"{oops", headers={"Content-Type": "application/json"}
+        )
+        missing = await client.post("/oauth/token", json={"username": "a"})
+        wrong_type = await client.post("/oauth/token", json=["a", "b"])
+    assert_problem(malformed, 400)
+    assert_problem(missing, 422)
+    assert_problem(wrong_type, 422)
+
+
+async def test_token__failed_attempts_are_limited_per_username(data_dir: Path) -> None:
+    settings = test_settings(data_dir, login_attempts_per_minute=3)
+    async with running(settings) as live:
+        tenant_email = "limited@example.com"
+        from tests.support import new_tenant
+
+        tenant = await new_tenant(live)
+        tenant_email = tenant.admin_email
+        async with live.client() as client:
+            for _ in range(3):
+                reply = await client.post(
+                    "/oauth/token", json={"username": tenant_email, "password": "wrong-password"}
+                )
+                assert reply.status_code == 401
+            blocked = await client.post(
+                "/oauth/token", json={"username": tenant_email, "password": PASSWORD}
+            )
+            body = assert_problem(blocked, 429)
+            assert 1 <= int(blocked.headers["Retry-After"]) <= 61
+            assert "too many" in body["detail"]
+        await tenant.api.aclose()
+
+
+async def test_auth__missing_or_bad_tokens_are_401_problems(server: Server, tenant: Tenant) -> None:
+    key = server.app.state.settings.signing_key
+    now = int(time.time())
+    expired = jwt.encode(
+        {"sub": str(uuid.uuid4()), "iss": "msgboxx", "iat": now - 7200, "exp": now - 3600},
+        key,
+        algorithm="HS256",
+    )
+    forged = jwt.encode(
+        {"sub": str(uuid.uuid4()), "iss": "msgboxx", "iat": now, "exp": now + 60},
+        "another-key-entirely-of-sufficient-length",
+        algorithm="HS256",
+    )
+    unsigned = jwt.encode(
+        {"sub": str(uuid.uuid4()), "iss": "msgboxx", "iat": now, "exp": now + 60},
+        None,
+        algorithm="none",
+    )
+    async with server.client() as client:
+        assert_problem(await client.get("/apiaccount"), 401)
+        for header in (
+            "Bearer",
+            "Basic dXNlcjpwYXNz",
+            "Bearer not.a.jwt",
+            f"Bearer {forged}",
+            f"Bearer {unsigned}",
+        ):
+            assert_problem(await client.get("/contact", headers={"Authorization": header}), 401)
+        body = assert_problem(
+            await client.get("/contact", headers={"Authorization": f"Bearer {expired}"}), 401
+        )
+        assert "expired" in body["detail"]
+
+
+async def test_auth__the_original_authorisation_spelling_works(
+    server: Server, tenant: Tenant
+) -> None:
+    async with server.client() as client:
+        reply = await client.get("/apiaccount", headers={"Authorisation": f"Bearer {tenant.token}"})
+    assert reply.status_code == 200
+    assert reply.json()["items"][0]["apiAccountId"] == tenant.account_id
+
+
+async def test_passwords__are_stored_as_argon2id_hashes(server: Server, tenant: Tenant) -> None:
+    async with server.db.session(write=False) as session:
+        user = await session.scalar(select(User).where(User.email == tenant.admin_email))
+    assert user is not None
+    assert user.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in user.password_hash
+
+
+async def test_secret_key__is_generated_once_and_kept_in_the_data_folder(data_dir: Path) -> None:
+    from tests.support import login, new_tenant
+
+    async with running(test_settings(data_dir)) as first:
+        tenant = await new_tenant(first)
+        await tenant.api.aclose()
+    key_file = data_dir / "secret_key"
+    assert key_file.exists()
+    assert oct(key_file.stat().st_mode)[-3:] == "600"
+    async with running(test_settings(data_dir)) as second, second.client(tenant.token) as client:
+        assert (await client.get("/apiaccount")).status_code == 200
+        assert await login(second, tenant.admin_email)

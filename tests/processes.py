@@ -1,0 +1,83 @@
+"""Real msgboxx processes for tests: the CLI, and ``msgboxx serve`` on a free port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+MSGBOXX = str(Path(sys.executable).with_name("msgboxx"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def environment(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MSGBOXX_")}
+    env["MSGBOXX_DATA_DIR"] = str(data_dir)
+    database_url = os.environ.get("MSGBOXX_TEST_DATABASE_URL")
+    if database_url:
+        env["MSGBOXX_DATABASE_URL"] = database_url
+    env.update(extra)
+    return env
+
+
+def cli(
+    data_dir: Path, *args: str, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [MSGBOXX, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment(data_dir, **env),
+        timeout=60,
+        check=False,
+    )
+
+
+@contextmanager
+def serving(data_dir: Path, **env: str) -> Iterator[str]:
+    """``msgboxx serve`` as a user starts it; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [MSGBOXX, "serve"],
+        env=environment(data_dir, MSGBOXX_PORT=str(port), **env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"msgboxx serve exited: {process.stderr.read() if process.stderr else ''}"
+                )
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("msgboxx serve did not become ready")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
