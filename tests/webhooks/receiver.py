@@ -63,7 +63,12 @@ class Receiver:
     async def start(self) -> Receiver:
         app = Starlette(routes=[Route("/{path:path}", self._handle, methods=["POST"])])
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_config=None, lifespan="off"
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_config=None,
+            lifespan="off",
+            timeout_graceful_shutdown=0.2,  # a hanging handler must not hold up the test
         )
         self._server = uvicorn.Server(config)
         self._task = asyncio.create_task(self._server.serve())

@@ -259,6 +259,14 @@ class WebhookSender:
             delivery = await session.get(WebhookDelivery, delivery_id)
             if subscription is None or delivery is None:
                 return False  # unsubscribed meanwhile
+            if attempt.gone:
+                log.info(
+                    "receiver answered 410: unsubscribed",
+                    extra={"subscription_id": str(subscription_id)},
+                )
+                await session.delete(subscription)  # its deliveries and attempts go with it
+                await session.commit()
+                return False
             session.add(
                 WebhookAttempt(
                     delivery_id=delivery_id,
@@ -274,12 +282,6 @@ class WebhookSender:
                 delivery.status = DeliveryStatus.delivered
                 delivery.delivered_at = now
                 subscription.retry_at = None
-            elif attempt.gone:
-                log.info(
-                    "receiver answered 410: unsubscribed", extra={"url": subscription.target_url}
-                )
-                await session.delete(subscription)
-                go_on = False
             elif now - delivery.created_at >= timedelta(
                 seconds=self.settings.webhook_retry_window_seconds
             ):

@@ -37,6 +37,8 @@ def parse(url: str) -> httpx.URL:
         raise _refuse("must be an http:// or https:// URL")
     if not parsed.host:
         raise _refuse("must name a host")
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise _refuse("has a port outside 1 to 65535")
     return parsed
 
 
