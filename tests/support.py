@@ -43,6 +43,11 @@ def test_settings(data_dir: Path, **overrides: Any) -> Settings:
         "dispatch_backoff_base": 0.05,
         "dispatch_backoff_max": 0.2,
         "login_attempts_per_minute": 10_000,
+        "webhook_allow_private": True,
+        "webhook_timeout_seconds": 1.0,
+        "webhook_poll_interval": 0.05,
+        "webhook_backoff_base": 0.05,
+        "webhook_backoff_max": 0.3,
     }
     database_url = os.environ.get("MSGBOXX_TEST_DATABASE_URL")
     if database_url:

@@ -27,6 +27,8 @@ from msgboxx.settings import Settings
 from msgboxx.templates.router import router as templates_router
 from msgboxx.web import health, openapi, problems
 from msgboxx.web.middleware import RequestContext
+from msgboxx.webhooks.delivery import WebhookSender
+from msgboxx.webhooks.router import router as webhooks_router
 
 log = logging.getLogger(__name__)
 
@@ -55,18 +57,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await demo.ensure(db)
         dispatcher_task: asyncio.Task[None] | None = None
         dispatcher: Dispatcher | None = None
+        sender_task: asyncio.Task[None] | None = None
+        sender: WebhookSender | None = None
         if settings.dispatch:
             dispatcher = Dispatcher(db, channels, settings)
             db.on_outbound_committed(dispatcher.wake)
             dispatcher_task = asyncio.create_task(dispatcher.run(), name="dispatcher")
+            sender = WebhookSender(db, settings)
+            db.on_outbound_committed(sender.wake)
+            sender_task = asyncio.create_task(sender.run(), name="webhook-sender")
         app.state.dispatcher = dispatcher
+        app.state.webhook_sender = sender
         try:
             yield
         finally:
+            if sender and sender_task:
+                sender.stop()
             if dispatcher and dispatcher_task:
                 dispatcher.stop()
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.wait_for(dispatcher_task, timeout=10)
+            if sender_task:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(
+                        sender_task, timeout=settings.webhook_timeout_seconds + 5
+                    )
             await channels.close()
             await db.dispose()
 
@@ -87,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         messages_router,
         templates_router,
         broadcasts_router,
+        webhooks_router,
         health.router,
     ):
         app.include_router(router)

@@ -103,11 +103,12 @@ def serve(
 
 @app.command()
 def worker() -> None:
-    """Run a dispatcher process: claims due messages and sends them."""
+    """Run a dispatcher process: sends due messages and due webhook deliveries."""
     from msgboxx import intake
     from msgboxx.channels.registry import ChannelRegistry
     from msgboxx.dispatch.dispatcher import Dispatcher
     from msgboxx.observability import logs
+    from msgboxx.webhooks.delivery import WebhookSender
 
     settings = Settings()
     logs.configure(settings.log_level)
@@ -116,11 +117,18 @@ def worker() -> None:
         db = Database(settings)
         channels = ChannelRegistry(settings, report=lambda events: intake.apply_batch(db, events))
         dispatcher = Dispatcher(db, channels, settings)
+        sender = WebhookSender(db, settings)
+        db.on_outbound_committed(sender.wake)
+
+        def stop() -> None:
+            dispatcher.stop()
+            sender.stop()
+
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, dispatcher.stop)
+            loop.add_signal_handler(sig, stop)
         try:
-            await dispatcher.run()
+            await asyncio.gather(dispatcher.run(), sender.run())
         finally:
             await channels.close()
             await db.dispose()

@@ -89,7 +89,7 @@ async def _inbound(session: AsyncSession, event: InboundText) -> bool:
         return False
     wanted = contacts.consent_keyword(event.text)
     if wanted is not None:
-        contact.status = wanted
+        await contacts.set_consent(session, contact=contact, status=wanted)
     return True
 
 

@@ -45,6 +45,19 @@ class Settings(BaseSettings):
     dispatch_backoff_base: float = 1.0
     dispatch_backoff_max: float = 300.0
 
+    # Outbound webhooks. Receivers on private addresses are refused unless allowed
+    # (tests and local development); a failing receiver is retried with backoff
+    # for the whole retry window before its event is given up.
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_poll_interval: float = 0.5
+    webhook_lease_seconds: float = 60.0
+    webhook_concurrency: int = Field(default=16, ge=1, le=1000)
+    webhook_batch_size: int = Field(default=50, ge=1)
+    webhook_backoff_base: float = 5.0
+    webhook_backoff_max: float = 3600.0
+    webhook_retry_window_seconds: float = 24 * 3600.0
+
     login_attempts_per_minute: int = 10
     max_body_bytes: int = 1024 * 1024
     log_level: str = "INFO"

@@ -11,7 +11,7 @@ from msgboxx.accounts import service
 from msgboxx.accounts.schemas import ApiAccountCreate, ApiAccountOut, InboxOut
 from msgboxx.core.errors import Forbidden
 from msgboxx.core.wire import Envelope, PageRequest, envelope
-from msgboxx.web.deps import CurrentUser, Page, Session
+from msgboxx.web.deps import CurrentUser, FromDate, Page, Session
 from msgboxx.web.routing import AliasedRouter
 from msgboxx.web.writes import commit_and_answer
 
@@ -20,8 +20,10 @@ inboxes = AliasedRouter(singular="/inbox", plural="/inboxes", tags=["Inboxes"])
 
 
 @accounts.get("/apiaccount", response_model=Envelope[ApiAccountOut])
-async def list_accounts(session: Session, user: CurrentUser, page: Page) -> Envelope[ApiAccountOut]:
-    rows, total = await service.list_accounts(session, user, page)
+async def list_accounts(
+    session: Session, user: CurrentUser, page: Page, fromDate: FromDate
+) -> Envelope[ApiAccountOut]:
+    rows, total = await service.list_accounts(session, user, page, created_from=fromDate)
     return envelope([ApiAccountOut.of(a) for a in rows], total=total, request=page)
 
 
@@ -60,9 +62,12 @@ async def list_inboxes(
     session: Session,
     user: CurrentUser,
     page: Page,
+    fromDate: FromDate,
     apiAccountId: uuid.UUID | None = None,
 ) -> Envelope[InboxOut]:
-    rows, total = await service.list_inboxes(session, user, page, account_id=apiAccountId)
+    rows, total = await service.list_inboxes(
+        session, user, page, account_id=apiAccountId, created_from=fromDate
+    )
     return envelope([InboxOut.of(i) for i in rows], total=total, request=page)
 
 

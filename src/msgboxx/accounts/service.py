@@ -8,6 +8,7 @@ an agent only those assigned to it.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -45,11 +46,18 @@ async def get(session: AsyncSession, principal: Principal, account_id: uuid.UUID
 
 
 async def list_accounts(
-    session: AsyncSession, principal: Principal, page: PageRequest
+    session: AsyncSession,
+    principal: Principal,
+    page: PageRequest,
+    *,
+    created_from: datetime | None = None,
 ) -> tuple[list[ApiAccount], int]:
+    conditions: list[Any] = [ApiAccount.id.in_(visible_account_ids(principal))]
+    if created_from is not None:
+        conditions.append(ApiAccount.created_at >= created_from)
     query = (
         select(ApiAccount)
-        .where(ApiAccount.id.in_(visible_account_ids(principal)))
+        .where(*conditions)
         .order_by(ApiAccount.created_at.desc(), ApiAccount.id.desc())
     )
     return await fetch_page(session, query, page)
@@ -128,10 +136,13 @@ async def list_inboxes(
     page: PageRequest,
     *,
     account_id: uuid.UUID | None = None,
+    created_from: datetime | None = None,
 ) -> tuple[list[Inbox], int]:
     conditions: list[Any] = [Inbox.account_id.in_(visible_account_ids(principal))]
     if account_id is not None:
         conditions.append(Inbox.account_id == account_id)
+    if created_from is not None:
+        conditions.append(Inbox.created_at >= created_from)
     query = select(Inbox).where(*conditions).order_by(Inbox.created_at.desc(), Inbox.id.desc())
     return await fetch_page(session, query, page)
 

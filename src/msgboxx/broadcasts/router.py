@@ -11,7 +11,7 @@ from msgboxx.broadcasts import service
 from msgboxx.broadcasts.schemas import BroadcastCreate, BroadcastOut
 from msgboxx.core.wire import Envelope, envelope
 from msgboxx.observability import metrics
-from msgboxx.web.deps import CurrentUser, Page, Session
+from msgboxx.web.deps import CurrentUser, FromDate, Page, Session
 from msgboxx.web.routing import AliasedRouter
 from msgboxx.web.writes import commit_and_answer
 
@@ -48,12 +48,19 @@ async def list_broadcasts(
     session: Session,
     user: CurrentUser,
     page: Page,
+    fromDate: FromDate,
     apiAccountId: uuid.UUID | None = None,
     inboxId: uuid.UUID | None = None,
     contactId: uuid.UUID | None = None,
 ) -> Envelope[BroadcastOut]:
     rows, total = await service.list_broadcasts(
-        session, user, page, account_id=apiAccountId, inbox_id=inboxId, contact_id=contactId
+        session,
+        user,
+        page,
+        account_id=apiAccountId,
+        inbox_id=inboxId,
+        contact_id=contactId,
+        created_from=fromDate,
     )
     return envelope([BroadcastOut.of(b) for b in rows], total=total, request=page)
 

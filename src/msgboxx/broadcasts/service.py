@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -118,6 +119,7 @@ async def list_broadcasts(
     account_id: uuid.UUID | None = None,
     inbox_id: uuid.UUID | None = None,
     contact_id: uuid.UUID | None = None,
+    created_from: datetime | None = None,
 ) -> tuple[list[Broadcast], int]:
     conditions: list[Any] = [Broadcast.account_id.in_(accounts.visible_account_ids(principal))]
     for column, value in (
@@ -127,6 +129,8 @@ async def list_broadcasts(
     ):
         if value is not None:
             conditions.append(column == value)
+    if created_from is not None:
+        conditions.append(Broadcast.created_at >= created_from)
     query = (
         select(Broadcast)
         .where(*conditions)

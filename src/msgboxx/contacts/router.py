@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from fastapi import Request
 from starlette.responses import Response
@@ -12,7 +11,7 @@ from msgboxx.contacts import service
 from msgboxx.contacts.schemas import ContactCreate, ContactOut, ContactUpdate
 from msgboxx.core.wire import Envelope, envelope
 from msgboxx.messages import service as messages
-from msgboxx.web.deps import CurrentUser, Page, Session
+from msgboxx.web.deps import CurrentUser, FromDate, Page, Session
 from msgboxx.web.routing import AliasedRouter
 from msgboxx.web.writes import commit_and_answer
 
@@ -24,9 +23,9 @@ async def list_contacts(
     session: Session,
     user: CurrentUser,
     page: Page,
+    fromDate: FromDate,
     apiAccountId: uuid.UUID | None = None,
     mobileNumber: str | None = None,
-    fromDate: datetime | None = None,
 ) -> Envelope[ContactOut]:
     rows, total = await service.list_contacts(
         session,

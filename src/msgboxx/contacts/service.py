@@ -14,10 +14,13 @@ from msgboxx.accounts import service as accounts
 from msgboxx.accounts.models import ApiAccount
 from msgboxx.auth.service import Principal
 from msgboxx.contacts.models import Contact, ContactStatus
+from msgboxx.contacts.schemas import ContactOut
 from msgboxx.core import phones
 from msgboxx.core.errors import Conflict, NotFound
 from msgboxx.core.wire import PageRequest
 from msgboxx.db.paging import fetch_page
+from msgboxx.webhooks import service as webhooks
+from msgboxx.webhooks.models import EventType
 
 # Keywords WhatsApp users send to opt out or back in (compared case-insensitively,
 # trimmed, punctuation at the end ignored).
@@ -101,7 +104,15 @@ async def create(
         await session.rollback()
         existing = await _by_number(session, account.id, number)
         raise _duplicate(existing) from exc
+    _announce(session, contact, EventType.contact_created)
     return contact
+
+
+def _announce(session: AsyncSession, contact: Contact, event_type: EventType) -> None:
+    """Tell webhook subscribers, in this transaction, what the contact now looks like."""
+    webhooks.emit(
+        session, account_id=contact.account_id, event_type=event_type, data=ContactOut.of(contact)
+    )
 
 
 def _duplicate(existing: Contact | None) -> Conflict:
@@ -123,10 +134,23 @@ async def update(
 ) -> Contact:
     """Apply only the fields the client sent; ``null`` clears a name or email."""
     contact = await get(session, principal, contact_id)
+    changed = False
     for field, value in changes.items():
+        changed = changed or getattr(contact, field) != value
         setattr(contact, field, value)
     await session.flush()
+    if changed:
+        _announce(session, contact, EventType.contact_updated)
     return contact
+
+
+async def set_consent(session: AsyncSession, *, contact: Contact, status: ContactStatus) -> None:
+    """Apply an opt-out or opt-in the customer asked for by keyword."""
+    if contact.status == status:
+        return
+    contact.status = status
+    await session.flush()
+    _announce(session, contact, EventType.contact_updated)
 
 
 async def delete(session: AsyncSession, principal: Principal, contact_id: uuid.UUID) -> Contact:
@@ -144,6 +168,8 @@ async def get_or_create_for_inbound(
     if contact is not None:
         if profile_name and not contact.name:
             contact.name = profile_name
+            await session.flush()
+            _announce(session, contact, EventType.contact_updated)
         return contact, False
     contact = Contact(
         account_id=account.id,
@@ -153,4 +179,5 @@ async def get_or_create_for_inbound(
     )
     session.add(contact)
     await session.flush()
+    _announce(session, contact, EventType.contact_created)
     return contact, True

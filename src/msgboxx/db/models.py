@@ -8,5 +8,6 @@ from msgboxx.db.base import Base
 from msgboxx.idempotency import models as _idempotency  # noqa: F401
 from msgboxx.messages import models as _messages  # noqa: F401
 from msgboxx.templates import models as _templates  # noqa: F401
+from msgboxx.webhooks import models as _webhooks  # noqa: F401
 
 metadata = Base.metadata

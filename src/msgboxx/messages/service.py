@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import object_session
 
 from msgboxx.accounts import service as accounts
 from msgboxx.accounts.models import ApiAccount, Inbox
@@ -20,8 +21,10 @@ from msgboxx.db import utcnow
 from msgboxx.db.paging import fetch_page
 from msgboxx.messages import window
 from msgboxx.messages.models import Message
-from msgboxx.messages.schemas import MessageFilters
+from msgboxx.messages.schemas import MessageFilters, MessageOut
 from msgboxx.messages.status import MessageStatus, implied, may_move
+from msgboxx.webhooks import service as webhooks
+from msgboxx.webhooks.models import EventType
 
 OUTBOUND = "Outbound"
 INBOUND = "Inbound"
@@ -117,6 +120,12 @@ def enqueue(
     )
     session.add(message)
     session.info["outbound_enqueued"] = True
+    webhooks.emit(
+        session,
+        account_id=message.account_id,
+        event_type=EventType.message_created,
+        data=MessageOut.of(message),
+    )
     return message
 
 
@@ -184,7 +193,10 @@ async def apply_status(
 def move_to(
     message: Message, status: MessageStatus, *, at: datetime, failure_reason: str | None = None
 ) -> None:
-    """Set a status and the times it implies (Read also means Sent and Delivered)."""
+    """Set a status and the times it implies (Read also means Sent and Delivered).
+
+    Every transition is announced to webhook subscribers, in the same transaction.
+    """
     message.status = status
     for step in implied(status):
         column = _STATUS_TIME[step]
@@ -193,6 +205,20 @@ def move_to(
     if status is MessageStatus.failed:
         message.failure_reason = (failure_reason or "failed")[:500]
         message.next_attempt_at = None
+    session = object_session(message)
+    if session is None:  # pragma: no cover - every caller moves a loaded message
+        raise RuntimeError("a status change must happen in a session, so it is announced")
+    snapshot = MessageOut.of(message)
+    webhooks.emit(
+        session, account_id=message.account_id, event_type=EventType.message_status, data=snapshot
+    )
+    if message.template_id is not None:  # a template send is a broadcast
+        webhooks.emit(
+            session,
+            account_id=message.account_id,
+            event_type=EventType.broadcast_status,
+            data=snapshot,
+        )
 
 
 async def record_inbound(
@@ -228,6 +254,12 @@ async def record_inbound(
     )
     session.add(message)
     await session.flush()
+    webhooks.emit(
+        session,
+        account_id=account.id,
+        event_type=EventType.message_inbound,
+        data=MessageOut.of(message),
+    )
     return message
 
 

@@ -11,7 +11,7 @@ from msgboxx.core.wire import Envelope, envelope
 from msgboxx.templates import service
 from msgboxx.templates.models import TemplateStatus
 from msgboxx.templates.schemas import TemplateCreate, TemplateOut
-from msgboxx.web.deps import CurrentUser, Page, Session
+from msgboxx.web.deps import CurrentUser, FromDate, Page, Session
 from msgboxx.web.routing import AliasedRouter
 from msgboxx.web.writes import commit_and_answer
 
@@ -23,11 +23,12 @@ async def list_templates(
     session: Session,
     user: CurrentUser,
     page: Page,
+    fromDate: FromDate,
     apiAccountId: uuid.UUID | None = None,
     status: TemplateStatus | None = None,
 ) -> Envelope[TemplateOut]:
     rows, total = await service.list_templates(
-        session, user, page, account_id=apiAccountId, status=status
+        session, user, page, account_id=apiAccountId, status=status, created_from=fromDate
     )
     return envelope([TemplateOut.of(t) for t in rows], total=total, request=page)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -38,12 +39,15 @@ async def list_templates(
     *,
     account_id: uuid.UUID | None = None,
     status: TemplateStatus | None = None,
+    created_from: datetime | None = None,
 ) -> tuple[list[Template], int]:
     conditions: list[Any] = [Template.account_id.in_(accounts.visible_account_ids(principal))]
     if account_id is not None:
         conditions.append(Template.account_id == account_id)
     if status is not None:
         conditions.append(Template.status == status)
+    if created_from is not None:
+        conditions.append(Template.created_at >= created_from)
     query = (
         select(Template).where(*conditions).order_by(Template.created_at.desc(), Template.id.desc())
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, time
 from typing import Annotated
 
 from fastapi import Depends, Query, Request, Security
@@ -71,3 +72,17 @@ def page(
 
 
 Page = Annotated[PageRequest, Depends(page)]
+
+
+def from_date(fromDate: Annotated[datetime | date | None, Query()] = None) -> datetime | None:
+    """``fromDate`` of a polling client: items created at or after it, in UTC.
+
+    A date means its midnight UTC, and a time without a zone is taken as UTC.
+    """
+    if fromDate is None:
+        return None
+    start = fromDate if isinstance(fromDate, datetime) else datetime.combine(fromDate, time.min)
+    return start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
+
+
+FromDate = Annotated[datetime | None, Depends(from_date)]

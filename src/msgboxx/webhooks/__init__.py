@@ -1,0 +1,1 @@
+"""Outbound webhooks: subscriptions, the event outbox, and signed deliveries."""

@@ -1,0 +1,285 @@
+"""Subscriptions, and ``emit``: the one way a change becomes an outgoing event.
+
+``emit`` only remembers the event on the session (no I/O on the request path).
+Just before that session commits, the remembered events are matched against
+subscriptions in one indexed query and written to the delivery outbox in the
+same transaction: an event exists exactly when the change that caused it does,
+and a rolled-back change leaves no event behind.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import and_, event, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from msgboxx.accounts import service as accounts
+from msgboxx.accounts.models import ApiAccount
+from msgboxx.auth.service import Principal
+from msgboxx.broadcasts.models import Broadcast
+from msgboxx.broadcasts.schemas import BroadcastOut
+from msgboxx.core.errors import Forbidden, NotFound
+from msgboxx.core.wire import ApiModel, PageRequest, format_timestamp
+from msgboxx.db import utcnow
+from msgboxx.db.paging import fetch_page
+from msgboxx.messages.schemas import MessageOut
+from msgboxx.webhooks import signing, targets
+from msgboxx.webhooks.models import (
+    DeliveryStatus,
+    EventType,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+
+_PENDING = "webhook_events"
+_LAST_AT = "webhook_last_at"
+# The flag the Database's after-commit hook reads to wake background senders.
+WAKE_FLAG = "outbound_enqueued"
+
+
+@dataclass(frozen=True, slots=True)
+class _Event:
+    id: str
+    account_id: uuid.UUID
+    type: EventType
+    data: ApiModel
+    at: datetime
+
+
+def emit(
+    session: AsyncSession | Session,
+    *,
+    account_id: uuid.UUID,
+    event_type: EventType,
+    data: ApiModel,
+) -> None:
+    """Record that something happened; it is delivered if and when the session commits.
+
+    ``data`` is the resource as the API shows it, taken now, so each transition
+    reports the state it produced. ``broadcast.status`` takes the message; its
+    broadcast is looked up at commit, and only when someone subscribed to it.
+    """
+    info = session.info
+    at = utcnow()
+    last: datetime | None = info.get(_LAST_AT)
+    if last is not None and at <= last:
+        at = last + timedelta(microseconds=1)  # events of one transaction keep their order
+    info[_LAST_AT] = at
+    info.setdefault(_PENDING, []).append(
+        _Event("evt_" + uuid.uuid4().hex, account_id, event_type, data, at)
+    )
+
+
+@event.listens_for(Session, "before_commit")
+def _write_outbox(session: Session) -> None:
+    """Turn the session's events into delivery rows, inside the committing transaction."""
+    pending: list[_Event] | None = session.info.pop(_PENDING, None)
+    session.info.pop(_LAST_AT, None)
+    if not pending:
+        return
+    rows = session.execute(
+        select(ApiAccount.id, WebhookSubscription.id, WebhookSubscription.events)
+        .join(
+            WebhookSubscription,
+            and_(
+                WebhookSubscription.org_id == ApiAccount.org_id,
+                or_(
+                    WebhookSubscription.account_id.is_(None),
+                    WebhookSubscription.account_id == ApiAccount.id,
+                ),
+            ),
+        )
+        .where(ApiAccount.id.in_({e.account_id for e in pending}))
+    ).all()
+    if not rows:
+        return
+    wanted: dict[tuple[uuid.UUID, str], list[uuid.UUID]] = {}
+    for account_id, subscription_id, events in rows:
+        for name in events:
+            wanted.setdefault((account_id, name), []).append(subscription_id)
+    matched = [
+        (e, wanted[(e.account_id, e.type)]) for e in pending if (e.account_id, e.type) in wanted
+    ]
+    if not matched:
+        return
+    broadcasts = _broadcasts_of(session, [e for e, _ in matched])
+    for item, subscription_ids in matched:
+        data = item.data
+        if item.type is EventType.broadcast_status:
+            data = _broadcast_view(broadcasts, data)
+        body = orjson.dumps(
+            {
+                "id": item.id,
+                "type": item.type.value,
+                "timestamp": format_timestamp(item.at),
+                "data": data.model_dump(mode="json"),
+            }
+        ).decode()
+        for subscription_id in subscription_ids:
+            session.add(
+                WebhookDelivery(
+                    subscription_id=subscription_id,
+                    event_id=item.id,
+                    event_type=item.type.value,
+                    body=body,
+                    status=DeliveryStatus.pending,
+                    attempt_count=0,
+                    created_at=item.at,
+                )
+            )
+    session.info[WAKE_FLAG] = True
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_events(session: Session) -> None:
+    """A change that did not happen announces nothing."""
+    session.info.pop(_PENDING, None)
+    session.info.pop(_LAST_AT, None)
+
+
+def _broadcasts_of(session: Session, events: list[_Event]) -> dict[uuid.UUID, Broadcast]:
+    message_ids = [
+        e.data.messageId
+        for e in events
+        if e.type is EventType.broadcast_status and isinstance(e.data, MessageOut)
+    ]
+    if not message_ids:
+        return {}
+    found = session.scalars(select(Broadcast).where(Broadcast.message_id.in_(message_ids)))
+    return {b.message_id: b for b in found}
+
+
+def _broadcast_view(broadcasts: dict[uuid.UUID, Broadcast], data: ApiModel) -> ApiModel:
+    """The broadcast as the API shows it, with the message as it was at the event."""
+    if not isinstance(data, MessageOut) or data.messageId not in broadcasts:
+        return data
+    view = BroadcastOut.of(broadcasts[data.messageId])
+    return view.model_copy(update={"status": data.status, "message": data.message})
+
+
+# --- subscriptions -------------------------------------------------------------
+
+
+def _visible(principal: Principal) -> Any:
+    """Admins manage every subscription of their organisation; agents those of their accounts."""
+    condition = WebhookSubscription.org_id == principal.org_id
+    if principal.is_admin:
+        return condition
+    return and_(
+        condition, WebhookSubscription.account_id.in_(accounts.visible_account_ids(principal))
+    )
+
+
+async def create(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    target_url: str,
+    events: list[EventType],
+    account_id: uuid.UUID | None,
+    allow_private: bool,
+) -> WebhookSubscription:
+    """Subscribe a URL to events of the organisation, or of one account."""
+    targets.parse(target_url)
+    if account_id is not None:
+        await accounts.get(session, principal, account_id)
+    elif not principal.is_admin:
+        raise Forbidden("an agent must name the apiAccountId whose events it subscribes to")
+    await targets.check(target_url, allow_private=allow_private)
+    subscription = WebhookSubscription(
+        org_id=principal.org_id,
+        account_id=account_id,
+        target_url=target_url,
+        events=sorted({e.value for e in events}),
+        secret=signing.new_secret(),
+        created_at=utcnow(),
+    )
+    session.add(subscription)
+    await session.flush()
+    return subscription
+
+
+async def get(
+    session: AsyncSession, principal: Principal, webhook_id: uuid.UUID
+) -> WebhookSubscription:
+    subscription = await session.scalar(
+        select(WebhookSubscription).where(WebhookSubscription.id == webhook_id, _visible(principal))
+    )
+    if subscription is None:
+        raise NotFound(f"webhook {webhook_id} was not found")
+    return subscription
+
+
+async def list_subscriptions(
+    session: AsyncSession,
+    principal: Principal,
+    page: PageRequest,
+    *,
+    account_id: uuid.UUID | None = None,
+    created_from: datetime | None = None,
+) -> tuple[list[WebhookSubscription], int]:
+    conditions: list[Any] = [_visible(principal)]
+    if account_id is not None:
+        conditions.append(WebhookSubscription.account_id == account_id)
+    if created_from is not None:
+        conditions.append(WebhookSubscription.created_at >= created_from)
+    query = (
+        select(WebhookSubscription)
+        .where(*conditions)
+        .order_by(WebhookSubscription.created_at.desc(), WebhookSubscription.id.desc())
+    )
+    return await fetch_page(session, query, page)
+
+
+async def delete(session: AsyncSession, principal: Principal, webhook_id: uuid.UUID) -> None:
+    """Unsubscribe; undelivered events of this subscription go with it."""
+    await session.delete(await get(session, principal, webhook_id))
+    await session.flush()
+
+
+async def list_deliveries(
+    session: AsyncSession,
+    principal: Principal,
+    page: PageRequest,
+    *,
+    webhook_id: uuid.UUID,
+    status: DeliveryStatus | None = None,
+) -> tuple[list[WebhookDelivery], int]:
+    """Newest first, each with every attempt made."""
+    subscription = await get(session, principal, webhook_id)
+    conditions: list[Any] = [WebhookDelivery.subscription_id == subscription.id]
+    if status is not None:
+        conditions.append(WebhookDelivery.status == status)
+    query = (
+        select(WebhookDelivery)
+        .where(*conditions)
+        .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
+    )
+    return await fetch_page(session, query, page)
+
+
+async def retry(
+    session: AsyncSession, principal: Principal, *, webhook_id: uuid.UUID, delivery_id: uuid.UUID
+) -> WebhookDelivery:
+    """Send a delivery again now, whatever became of it before."""
+    subscription = await get(session, principal, webhook_id)
+    delivery = await session.scalar(
+        select(WebhookDelivery).where(
+            WebhookDelivery.id == delivery_id,
+            WebhookDelivery.subscription_id == subscription.id,
+        )
+    )
+    if delivery is None:
+        raise NotFound(f"delivery {delivery_id} of webhook {webhook_id} was not found")
+    delivery.status = DeliveryStatus.pending
+    delivery.delivered_at = None
+    subscription.retry_at = None
+    session.info[WAKE_FLAG] = True
+    await session.flush()
+    return delivery
