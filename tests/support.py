@@ -158,7 +158,11 @@ async def new_tenant(server: Server) -> Tenant:
 
 
 async def wait_for_status(
-    api: httpx.AsyncClient, path: str, wanted: str, *, timeout: float = 10
+    api: httpx.AsyncClient,
+    path: str,
+    wanted: str,
+    *,
+    timeout: float = 10,  # noqa: ASYNC109
 ) -> dict[str, Any]:
     """Poll a message or broadcast until it reaches ``wanted`` (or fail with the last body)."""
     deadline = asyncio.get_running_loop().time() + timeout
@@ -172,7 +176,9 @@ async def wait_for_status(
     raise AssertionError(f"{path} never reached {wanted}; last: {body}")
 
 
-def assert_problem(reply: httpx.Response, status: int, *, slug: str | None = None) -> dict[str, Any]:
+def assert_problem(
+    reply: httpx.Response, status: int, *, slug: str | None = None
+) -> dict[str, Any]:
     assert reply.status_code == status, reply.text
     assert reply.headers["content-type"].startswith("application/problem+json")
     body: dict[str, Any] = reply.json()

@@ -127,7 +127,9 @@ async def test_send__a_new_inbound_message_reopens_the_window(tenant: Tenant) ->
 
 async def test_send__contact_of_another_account_is_422(tenant: Tenant) -> None:
     contact_id = await tenant.contact()
-    second = await tenant.api.post("/apiaccount", json={"phoneNumber": "+12025550143", "name": "US"})
+    second = await tenant.api.post(
+        "/apiaccount", json={"phoneNumber": "+12025550143", "name": "US"}
+    )
     if second.status_code == 409:  # the number is taken by an earlier run on PostgreSQL
         second = await tenant.api.post(
             "/apiaccount", json={"phoneNumber": "+1 415 555 0123", "name": "US"}
