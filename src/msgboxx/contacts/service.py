@@ -154,3 +154,15 @@ async def get_or_create_for_inbound(
     session.add(contact)
     await session.flush()
     return contact, True
+
+
+async def set_consent(
+    session: AsyncSession, *, account: ApiAccount, number: str, status: ContactStatus
+) -> Contact:
+    """A customer's own stop or resume on WhatsApp; unknown numbers are remembered too."""
+    contact, _created = await get_or_create_for_inbound(
+        session, account=account, number=number, profile_name=None
+    )
+    contact.status = status
+    await session.flush()
+    return contact
