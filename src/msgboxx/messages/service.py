@@ -280,6 +280,15 @@ def move_to(
         column = _STATUS_TIME[step]
         if getattr(message, column) is None:
             setattr(message, column, at)
+    # Networks report whole seconds while we stamp Sent to the millisecond: keep
+    # sentAt <= deliveredAt <= readAt so the times never run backwards.
+    previous: datetime | None = None
+    for column in ("sent_at", "delivered_at", "read_at"):
+        value = getattr(message, column)
+        if value is not None and previous is not None and value < previous:
+            setattr(message, column, previous)
+            value = previous
+        previous = value if value is not None else previous
     if status is MessageStatus.failed:
         message.failure_reason = (failure_reason or "failed")[:500]
         message.next_attempt_at = None

@@ -285,7 +285,9 @@ def create_graph_app(config: GraphConfig | None = None) -> FastAPI:
         )
         if not isinstance(name, str) or not isinstance(language, str) or not isinstance(text, str):
             return _error(100, status=400, message="name, language and a BODY are required")
-        if any(t.name == name and t.language == language for t in double.templates):
+        if any(
+            (t.waba_id, t.name, t.language) == (waba_id, name, language) for t in double.templates
+        ):
             return _error(100, status=400, message="Content in this language already exists")
         stored = StoredTemplate(
             id=str(next(double.ids)),
