@@ -50,21 +50,21 @@ def cli(
 def serving(data_dir: Path, **env: str) -> Iterator[str]:
     """``msgboxx serve`` as a user starts it; yields its base URL."""
     port = free_port()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir.parent / f"serve-{port}.log"
+    log = log_path.open("w")  # a file, not a pipe: a full pipe would stall the server
     process = subprocess.Popen(
         [MSGBOXX, "serve"],
         env=environment(data_dir, MSGBOXX_PORT=str(port), **env),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:
             if process.poll() is not None:
-                raise RuntimeError(
-                    f"msgboxx serve exited: {process.stderr.read() if process.stderr else ''}"
-                )
+                raise RuntimeError(f"msgboxx serve exited: {log_path.read_text()[-2000:]}")
             try:
                 if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
                     break
@@ -81,3 +81,4 @@ def serving(data_dir: Path, **env: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()

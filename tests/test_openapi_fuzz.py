@@ -51,7 +51,10 @@ def test_api__no_input_gives_a_5xx_or_breaks_the_schema(live: tuple[str, str]) -
         @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
         def exercise(case: schemathesis.Case) -> None:
             case.call_and_validate(
-                base_url=base, headers={"Authorization": f"Bearer {token}"}, checks=CHECKS
+                base_url=base,
+                headers={"Authorization": f"Bearer {token}"},
+                checks=CHECKS,
+                timeout=20,
             )
 
         try:

@@ -15,6 +15,7 @@ from msgboxx.accounts.router import inboxes as inboxes_router
 from msgboxx.auth.router import router as auth_router
 from msgboxx.broadcasts.router import router as broadcasts_router
 from msgboxx.channels.base import ChannelEvent
+from msgboxx.channels.cloud_api.router import router as whatsapp_router
 from msgboxx.channels.registry import ChannelRegistry
 from msgboxx.channels.sandbox.router import router as sandbox_router
 from msgboxx.contacts.router import router as contacts_router
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         templates_router,
         broadcasts_router,
         webhooks_router,
+        whatsapp_router,
         health.router,
     ):
         app.include_router(router)

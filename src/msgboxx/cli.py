@@ -34,6 +34,8 @@ admin.add_typer(org_cli, name="org")
 admin.add_typer(user_cli, name="user")
 admin.add_typer(account_cli, name="apiaccount")
 admin.add_typer(template_cli, name="template")
+sandbox_cli = typer.Typer(no_args_is_help=True, help="The WhatsApp Cloud API sandbox.")
+app.add_typer(sandbox_cli, name="sandbox")
 
 T = TypeVar("T")
 
@@ -203,16 +205,70 @@ def apiaccount_create(
     org: Annotated[str, typer.Option("--org", help="Organisation id.")],
     phone: Annotated[str, typer.Option("--phone", help="The number, E.164.")],
     name: Annotated[str, typer.Option("--name", help="Display name.")],
+    channel: Annotated[
+        str | None, typer.Option(help="sandbox or cloud_api (default MSGBOXX_CHANNEL).")
+    ] = None,
+    phone_number_id: Annotated[
+        str | None, typer.Option("--phone-number-id", help="Cloud API phone-number id.")
+    ] = None,
+    waba_id: Annotated[
+        str | None, typer.Option("--waba-id", help="WhatsApp Business Account id.")
+    ] = None,
+    access_token_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--access-token-stdin",
+            help="Read the access token from stdin (else MSGBOXX_WHATSAPP_ACCESS_TOKEN).",
+        ),
+    ] = False,
+    app_secret: Annotated[
+        str | None,
+        typer.Option(envvar="MSGBOXX_WHATSAPP_APP_SECRET", help="The Meta app's secret."),
+    ] = None,
+    verify_token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="MSGBOXX_WHATSAPP_VERIFY_TOKEN", help="Webhook verify token you chose."
+        ),
+    ] = None,
 ) -> None:
     """Connect a WhatsApp number (and create its inbox); prints the account id."""
     from msgboxx.accounts import service as accounts
+    from msgboxx.accounts.schemas import ApiAccountCreate
 
     org_id = _uuid(org, "--org")
+    chosen = channel or Settings().channel
+    token = os.environ.get("MSGBOXX_WHATSAPP_ACCESS_TOKEN")
+    if access_token_stdin:
+        token = sys.stdin.readline().strip()
+    try:
+        body = ApiAccountCreate.model_validate(
+            {
+                "phoneNumber": phone,
+                "name": name,
+                "channel": chosen,
+                "phoneNumberId": phone_number_id,
+                "wabaId": waba_id,
+                "accessToken": token or None,
+                "appSecret": app_secret,
+                "webhookVerifyToken": verify_token,
+            }
+        )
+        channel_settings = body.channel_settings(chosen)
+    except ProblemError as exc:
+        raise _fail(exc.detail) from None
+    except ValueError as exc:  # pydantic's ValidationError
+        raise _fail(str(exc).splitlines()[0] + ": " + str(exc).splitlines()[-1].strip()) from None
 
     async def work(db: Database) -> uuid.UUID:
         async with db.session(write=True) as session:
             account, _inbox = await accounts.create(
-                session, org_id=org_id, phone_number=phone, name=name
+                session,
+                org_id=org_id,
+                phone_number=phone,
+                name=name,
+                channel=chosen,
+                channel_settings=channel_settings,
             )
             await session.commit()
             return account.id
@@ -287,6 +343,78 @@ def template_create(
             return template.id
 
     typer.echo(str(_run(work)))
+
+
+@template_cli.command("sync")
+def template_sync(
+    account: Annotated[str, typer.Option("--account", help="API account id.")],
+) -> None:
+    """Import the account's templates from WhatsApp Manager and update their status."""
+    from msgboxx import intake
+    from msgboxx.channels.registry import ChannelRegistry
+    from msgboxx.dispatch import template_sync as syncing
+
+    account_id = _uuid(account, "--account")
+
+    async def work(db: Database) -> syncing.SyncResult:
+        channels = ChannelRegistry(Settings(), report=lambda events: intake.apply_batch(db, events))
+        try:
+            return await syncing.sync_account(db, channels, account_id=account_id)
+        finally:
+            await channels.close()
+
+    result = _run(work)
+    typer.echo(f"listed {result.listed}, created {result.created}, updated {result.updated}")
+
+
+@sandbox_cli.command("serve")
+def sandbox_serve(
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8100,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    webhook_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="MSGBOXX_SANDBOX_WEBHOOK_URL",
+            help="Where to deliver webhooks, e.g. http://127.0.0.1:8000/channels/whatsapp/webhook.",
+        ),
+    ] = None,
+    app_secret: Annotated[
+        str,
+        typer.Option(envvar="MSGBOXX_SANDBOX_APP_SECRET", help="Signs the webhooks (HMAC)."),
+    ] = "sandbox-app-secret",
+    access_token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="MSGBOXX_SANDBOX_ACCESS_TOKEN", help="Accept only this token (default any)."
+        ),
+    ] = None,
+    sent_delay: Annotated[float, typer.Option(help="Seconds until 'sent'.")] = 0.2,
+    delivered_delay: Annotated[float, typer.Option(help="Seconds until 'delivered'.")] = 0.5,
+    read_delay: Annotated[float, typer.Option(help="Seconds until 'read'.")] = 1.0,
+) -> None:
+    """Serve a WhatsApp Cloud API double; point MSGBOXX_GRAPH_BASE_URL at it."""
+    import uvicorn
+
+    from msgboxx.channels.sandbox.graph import GraphConfig, create_graph_app
+    from msgboxx.observability import logs
+
+    logs.configure(Settings().log_level)
+    config = GraphConfig(
+        webhook_url=webhook_url,
+        app_secret=app_secret,
+        access_token=access_token,
+        sent_delay=sent_delay,
+        delivered_delay=delivered_delay,
+        read_delay=read_delay,
+    )
+    uvicorn.run(
+        create_graph_app(config),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+    )
 
 
 def main() -> None:

@@ -14,7 +14,16 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from msgboxx.accounts import service as accounts
-from msgboxx.channels.base import ChannelEvent, InboundText, StatusReport, TemplateVerdict
+from msgboxx.channels.base import (
+    ChannelEvent,
+    ChannelHealth,
+    ConsentChange,
+    InboundText,
+    StatusReport,
+    TemplateStatusUpdate,
+    TemplateVerdict,
+)
+from msgboxx.channels.cloud_api.credentials import CHANNEL as CLOUD_API
 from msgboxx.contacts import service as contacts
 from msgboxx.db import Database
 from msgboxx.messages import service as messages
@@ -30,6 +39,7 @@ class IntakeResult:
     statuses_applied: int = 0
     inbound_stored: int = 0
     verdicts_applied: int = 0
+    consents_applied: int = 0
     ignored: int = 0
 
 
@@ -62,6 +72,24 @@ async def apply(session: AsyncSession, events: Sequence[ChannelEvent]) -> Intake
                 result.verdicts_applied += 1
             else:
                 result.ignored += 1
+        elif isinstance(event, TemplateStatusUpdate):
+            if await _template_status(session, event):
+                result.verdicts_applied += 1
+            else:
+                result.ignored += 1
+        elif isinstance(event, ConsentChange):
+            account = await accounts.find_by_phone_number(session, event.to_number)
+            if account is None:
+                result.ignored += 1
+                continue
+            await contacts.set_consent_by_number(
+                session, account=account, number=event.from_number, status=event.status
+            )
+            result.consents_applied += 1
+        elif isinstance(event, ChannelHealth):
+            await accounts.set_channel_status(
+                session, account_id=event.account_id, healthy=event.healthy, reason=event.reason
+            )
     await session.flush()
     return result
 
@@ -91,6 +119,28 @@ async def _inbound(session: AsyncSession, event: InboundText) -> bool:
     if wanted is not None:
         await contacts.set_consent(session, contact=contact, status=wanted)
     return True
+
+
+async def _template_status(session: AsyncSession, event: TemplateStatusUpdate) -> bool:
+    """Templates belong to a business account: look among that account's numbers."""
+    owners = [
+        account.id
+        for account in await accounts.on_channel(session, channel=CLOUD_API)
+        if account.channel_settings.get("waba_id") == event.waba_id
+    ]
+    if not owners:
+        return False
+    changed = await templates.apply_provider_status(
+        session,
+        accounts_of_waba=owners,
+        provider_template_id=event.provider_template_id,
+        name=event.name,
+        language=event.language,
+        status=event.status,
+        provider_status=event.provider_status,
+        reason=event.reason,
+    )
+    return changed > 0
 
 
 async def apply_batch(db: Database, events: Sequence[ChannelEvent]) -> IntakeResult:

@@ -38,6 +38,15 @@ class Settings(BaseSettings):
     sandbox_delivered_delay: float = 2.0
     sandbox_read_delay: float = 4.0
 
+    # Meta's Graph API; point it at `msgboxx sandbox serve` to rehearse without Meta.
+    graph_base_url: str = "https://graph.facebook.com"
+    graph_api_version: str = "v21.0"
+    graph_timeout: float = Field(default=10.0, gt=0, le=120)
+    # How often the dispatcher re-reads each Cloud API account's templates (seconds).
+    template_sync_interval: float = 900.0
+    # Status reports for ids we never recorded are forgotten after this (Meta retries 7 days).
+    held_report_days: float = 8.0
+
     dispatch_batch_size: int = 100
     dispatch_poll_interval: float = 0.5
     dispatch_lease_seconds: float = 60.0

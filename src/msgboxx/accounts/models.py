@@ -26,6 +26,9 @@ class ApiAccount(Base):
     region: Mapped[str | None] = mapped_column(String(4))
     channel: Mapped[str] = mapped_column(String(30), default="sandbox")
     channel_settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # "ok" or "unhealthy" (the network refused the credentials), with the reason.
+    channel_status: Mapped[str] = mapped_column(String(20), default="ok", server_default="ok")
+    channel_status_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

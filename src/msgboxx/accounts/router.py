@@ -11,7 +11,7 @@ from msgboxx.accounts import service
 from msgboxx.accounts.schemas import ApiAccountCreate, ApiAccountOut, InboxOut
 from msgboxx.core.errors import Forbidden
 from msgboxx.core.wire import Envelope, PageRequest, envelope
-from msgboxx.web.deps import CurrentUser, FromDate, Page, Session
+from msgboxx.web.deps import CurrentUser, FromDate, Page, Session, settings
 from msgboxx.web.routing import AliasedRouter
 from msgboxx.web.writes import commit_and_answer
 
@@ -48,9 +48,17 @@ async def create_account(
     if not user.is_admin:
         raise Forbidden("only an admin may connect an API account")
 
+    channel = body.channel or settings(request).channel
+    channel_settings = body.channel_settings(channel)
+
     async def produce() -> ApiAccountOut:
         account, _inbox = await service.create(
-            session, org_id=user.org_id, phone_number=body.phoneNumber, name=body.name
+            session,
+            org_id=user.org_id,
+            phone_number=body.phoneNumber,
+            name=body.name,
+            channel=channel,
+            channel_settings=channel_settings,
         )
         return ApiAccountOut.of(account)
 

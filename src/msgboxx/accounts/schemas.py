@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any, Literal
 
 from pydantic import Field
 
 from msgboxx.accounts.models import ApiAccount, Inbox
+from msgboxx.channels.cloud_api.credentials import CHANNEL as CLOUD_API
+from msgboxx.channels.cloud_api.credentials import CloudApiCredentials
+from msgboxx.core.errors import Unprocessable
 from msgboxx.core.wire import ApiModel, Timestamp
 
 
@@ -15,20 +19,64 @@ class ApiAccountOut(ApiModel):
     phoneNumber: str
     name: str
     datetime: Timestamp
+    # Extensions: the channel, whether it accepts the credentials, and its public ids.
+    channel: str
+    channelStatus: str
+    channelStatusReason: str | None
+    phoneNumberId: str | None
+    wabaId: str | None
 
     @classmethod
     def of(cls, account: ApiAccount) -> ApiAccountOut:
+        settings = account.channel_settings or {}
         return cls(
             apiAccountId=account.id,
             phoneNumber=account.phone_number,
             name=account.name,
             datetime=account.created_at,
+            channel=account.channel,
+            channelStatus=account.channel_status or "ok",
+            channelStatusReason=account.channel_status_reason,
+            phoneNumberId=settings.get("phone_number_id"),
+            wabaId=settings.get("waba_id"),
         )
 
 
 class ApiAccountCreate(ApiModel):
     phoneNumber: str = Field(min_length=1, max_length=40)
     name: str = Field(min_length=1, max_length=200)
+    # Extension: connect a real number through Meta's Cloud API (secrets are never shown).
+    channel: Literal["sandbox", "cloud_api"] | None = None
+    phoneNumberId: str | None = Field(default=None, pattern=r"^[0-9]{1,40}$")
+    wabaId: str | None = Field(default=None, pattern=r"^[0-9]{1,40}$")
+    accessToken: str | None = Field(default=None, min_length=1, max_length=1000)
+    appSecret: str | None = Field(default=None, min_length=1, max_length=1000)
+    webhookVerifyToken: str | None = Field(default=None, min_length=1, max_length=1000)
+
+    def channel_settings(self, channel: str) -> dict[str, Any]:
+        """The stored settings of ``channel``; a Cloud API account needs all five."""
+        if channel != CLOUD_API:
+            return {}
+        given = {
+            "phoneNumberId": self.phoneNumberId,
+            "wabaId": self.wabaId,
+            "accessToken": self.accessToken,
+            "appSecret": self.appSecret,
+            "webhookVerifyToken": self.webhookVerifyToken,
+        }
+        missing = [name for name, value in given.items() if not value]
+        if missing:
+            raise Unprocessable(
+                "a cloud_api account needs " + ", ".join(missing),
+                errors=[{"field": name, "message": "required for cloud_api"} for name in missing],
+            )
+        return CloudApiCredentials(
+            phone_number_id=str(self.phoneNumberId),
+            waba_id=str(self.wabaId),
+            access_token=str(self.accessToken),
+            app_secret=str(self.appSecret),
+            verify_token=str(self.webhookVerifyToken),
+        ).to_settings()
 
 
 class InboxOut(ApiModel):

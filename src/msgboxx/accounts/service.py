@@ -70,6 +70,7 @@ async def create(
     phone_number: str,
     name: str,
     channel: str = "sandbox",
+    channel_settings: dict[str, Any] | None = None,
 ) -> tuple[ApiAccount, Inbox]:
     """Create an account and its inbox together: an account never lacks one."""
     number = phones.normalise(phone_number, field="phoneNumber")
@@ -81,13 +82,19 @@ async def create(
     existing = await session.scalar(select(ApiAccount.id).where(ApiAccount.phone_number == number))
     if existing is not None:
         raise Conflict(f"the number {number} is already connected as an API account")
+    phone_number_id = (channel_settings or {}).get("phone_number_id")
+    if phone_number_id is not None:
+        for other in await on_channel(session, channel=channel):
+            if other.channel_settings.get("phone_number_id") == phone_number_id:
+                raise Conflict(f"phone number id {phone_number_id} is already connected")
     account = ApiAccount(
         org_id=org_id,
         phone_number=number,
         name=name,
         region=phones.region_of(number),
         channel=channel,
-        channel_settings={},
+        channel_settings=channel_settings or {},
+        channel_status="ok",
     )
     session.add(account)
     await session.flush()
@@ -150,3 +157,30 @@ async def list_inboxes(
 async def find_by_phone_number(session: AsyncSession, phone_number: str) -> ApiAccount | None:
     """The account a channel event is addressed to (events name our number)."""
     return await session.scalar(select(ApiAccount).where(ApiAccount.phone_number == phone_number))
+
+
+async def on_channel(session: AsyncSession, *, channel: str) -> list[ApiAccount]:
+    """Every account on one channel (webhooks find their account among these)."""
+    return list(await session.scalars(select(ApiAccount).where(ApiAccount.channel == channel)))
+
+
+async def set_channel_status(
+    session: AsyncSession, *, account_id: uuid.UUID, healthy: bool, reason: str | None
+) -> bool:
+    """Record whether the network accepts the account's credentials; True if it changed."""
+    account = await session.get(ApiAccount, account_id)
+    if account is None:
+        return False
+    status = "ok" if healthy else "unhealthy"
+    reason = None if healthy else (reason or "the network refused the credentials")[:500]
+    if account.channel_status == status and account.channel_status_reason == reason:
+        return False
+    account.channel_status = status
+    account.channel_status_reason = reason
+    await session.flush()
+    return True
+
+
+async def unhealthy(session: AsyncSession) -> list[ApiAccount]:
+    """Accounts whose channel refuses their credentials (reported by /readyz)."""
+    return list(await session.scalars(select(ApiAccount).where(ApiAccount.channel_status != "ok")))

@@ -8,10 +8,12 @@ that :mod:`msgboxx.intake` writes in one transaction.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
+from msgboxx.contacts.models import ContactStatus
 from msgboxx.messages.status import MessageStatus
 from msgboxx.templates.models import TemplateStatus
 
@@ -28,6 +30,8 @@ class OutboundMessage:
     template_name: str | None = None
     template_language: str | None = None
     template_parameters: list[str] = field(default_factory=list)
+    # The account's channel settings (credentials for a real network; never logged).
+    channel_settings: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,7 @@ class TemplateSubmission:
     category: str
     text: str
     example: str | None
+    channel_settings: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +75,49 @@ class TemplateVerdict:
     reason: str | None = None
 
 
-ChannelEvent = StatusReport | InboundText | TemplateVerdict
+@dataclass(frozen=True, slots=True)
+class TemplateStatusUpdate:
+    """The network's word on a template it knows by its own id (or name and language)."""
+
+    waba_id: str
+    provider_template_id: str
+    name: str
+    language: str
+    status: TemplateStatus
+    provider_status: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentChange:
+    """A customer stopped or resumed marketing messages from one of our numbers."""
+
+    to_number: str
+    from_number: str
+    status: ContactStatus
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelHealth:
+    """Whether an account's credentials work; shown in /readyz and the account."""
+
+    account_id: uuid.UUID
+    healthy: bool
+    reason: str | None = None
+
+
+ChannelEvent = (
+    StatusReport
+    | InboundText
+    | TemplateVerdict
+    | TemplateStatusUpdate
+    | ConsentChange
+    | ChannelHealth
+)
+
+# How a channel hands events to the core (``intake.apply_batch`` in a process).
+Reporter = Callable[[Sequence[ChannelEvent]], Awaitable[object]]
 
 
 class SendError(Exception):
@@ -86,6 +133,20 @@ class SendError(Exception):
         self.retry_after = retry_after
 
 
+@dataclass(frozen=True, slots=True)
+class RemoteTemplate:
+    """A template as the network lists it (WhatsApp Manager is the source of truth)."""
+
+    provider_template_id: str
+    name: str
+    language: str
+    category: str
+    status: TemplateStatus
+    provider_status: str
+    text: str
+    reason: str | None = None
+
+
 class Channel(Protocol):
     async def send(self, message: OutboundMessage) -> str:
         """Hand the message to the network; return the provider's message id."""
@@ -93,4 +154,13 @@ class Channel(Protocol):
 
     async def submit_template(self, template: TemplateSubmission) -> str:
         """Submit a template for approval; return the provider's template id."""
+        ...
+
+
+@runtime_checkable
+class TemplateSource(Protocol):
+    """A channel that can list the templates an account already has on the network."""
+
+    async def list_templates(self, channel_settings: Mapping[str, Any]) -> list[RemoteTemplate]:
+        """Every template of the account, following the network's paging."""
         ...

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from msgboxx.channels.base import Channel
-from msgboxx.channels.sandbox.channel import Reporter, SandboxChannel
+from msgboxx.channels.base import Channel, Reporter
+from msgboxx.channels.cloud_api import CHANNEL as CLOUD_API
+from msgboxx.channels.cloud_api import CloudApiChannel
+from msgboxx.channels.cloud_api.channel import new_client
+from msgboxx.channels.sandbox.channel import SandboxChannel
 from msgboxx.settings import Settings
 
 
@@ -19,7 +22,14 @@ class ChannelRegistry:
             delivered_delay=settings.sandbox_delivered_delay,
             read_delay=settings.sandbox_read_delay,
         )
-        self._channels: dict[str, Channel] = {"sandbox": self.sandbox}
+        self._client = new_client(timeout=settings.graph_timeout)
+        self.cloud_api = CloudApiChannel(
+            client=self._client,
+            base_url=settings.graph_base_url,
+            version=settings.graph_api_version,
+            report=report,
+        )
+        self._channels: dict[str, Channel] = {"sandbox": self.sandbox, CLOUD_API: self.cloud_api}
 
     def get(self, name: str) -> Channel:
         try:
@@ -29,3 +39,5 @@ class ChannelRegistry:
 
     async def close(self) -> None:
         await self.sandbox.close()
+        await self.cloud_api.close()
+        await self._client.aclose()

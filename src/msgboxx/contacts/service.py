@@ -181,3 +181,14 @@ async def get_or_create_for_inbound(
     await session.flush()
     _announce(session, contact, EventType.contact_created)
     return contact, True
+
+
+async def set_consent_by_number(
+    session: AsyncSession, *, account: ApiAccount, number: str, status: ContactStatus
+) -> Contact:
+    """A customer's own stop or resume on WhatsApp; unknown numbers are remembered too."""
+    contact, _created = await get_or_create_for_inbound(
+        session, account=account, number=number, profile_name=None
+    )
+    await set_consent(session, contact=contact, status=status)
+    return contact

@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    model_validator,
+)
 
 
 def format_timestamp(value: datetime) -> str:
@@ -20,6 +27,27 @@ def format_timestamp(value: datetime) -> str:
 
 
 Timestamp = Annotated[datetime, PlainSerializer(format_timestamp, return_type=str)]
+
+
+def as_utc(value: datetime | date) -> datetime:
+    """A filter's instant in UTC: a date is its midnight, a time without a zone is UTC."""
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time.min)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("is outside the range of representable dates") from exc
+
+
+def _representable(value: datetime | date) -> datetime | date:
+    as_utc(value)
+    return value
+
+
+# A date or a date-time given in a query; rejected (422) when it cannot be a UTC instant.
+DateOrInstant = Annotated[datetime | date, AfterValidator(_representable)]
 
 
 class ApiModel(BaseModel):

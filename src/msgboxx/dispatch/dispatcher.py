@@ -26,10 +26,10 @@ from msgboxx.channels.base import OutboundMessage, SendError, TemplateSubmission
 from msgboxx.channels.registry import ChannelRegistry, UnknownChannel
 from msgboxx.contacts.models import Contact
 from msgboxx.db import Database, utcnow
-from msgboxx.dispatch import backoff, claims
+from msgboxx.dispatch import backoff, claims, template_sync
 from msgboxx.messages import service as messages
 from msgboxx.messages.models import Message
-from msgboxx.messages.status import MessageStatus, may_move
+from msgboxx.messages.status import MessageStatus
 from msgboxx.observability import metrics
 from msgboxx.settings import Settings
 from msgboxx.templates.models import Template, TemplateStatus
@@ -58,6 +58,8 @@ class Dispatcher:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
         self._stopping = False
+        self._next_sweep = 0.0
+        self._next_template_sync = 0.0
 
     def wake(self) -> None:
         """Called after a commit that queued work, so it leaves without a poll delay."""
@@ -85,7 +87,11 @@ class Dispatcher:
                     )
 
     async def run_once(self) -> int:
-        """One round: template submissions, then a batch of messages."""
+        """One round: upkeep when due, template submissions, then a batch of messages."""
+        try:
+            await self.maintain()
+        except Exception:
+            log.exception("dispatcher upkeep failed")
         submitted = await self._submit_templates()
         return submitted + await self._send_batch()
 
@@ -119,6 +125,7 @@ class Dispatcher:
                 Message,
                 ApiAccount.phone_number,
                 ApiAccount.channel,
+                ApiAccount.channel_settings,
                 Contact.mobile_number,
                 Template,
             )
@@ -129,7 +136,7 @@ class Dispatcher:
             .order_by(Message.created_at)
         )
         work: list[Job | Outcome] = []
-        for message, from_number, channel, to_number, template in rows:
+        for message, from_number, channel, channel_settings, to_number, template in rows:
             if to_number is None or message.text is None:
                 error = SendError("the contact was erased", code="erased", retryable=False)
                 work.append(Outcome(message.id, error=error))
@@ -143,6 +150,7 @@ class Dispatcher:
                 template_name=template.name if template else None,
                 template_language=template.language if template else None,
                 template_parameters=list(message.template_parameters or []),
+                channel_settings=dict(channel_settings or {}),
             )
             work.append(Job(channel, outbound))
         return work
@@ -187,10 +195,12 @@ class Dispatcher:
                 message.lease_until = None
                 message.lease_owner = None
                 if outcome.provider_message_id is not None:
-                    message.provider_message_id = outcome.provider_message_id
-                    message.next_attempt_at = None
-                    if may_move(MessageStatus(message.status), MessageStatus.sent):
-                        messages.move_to(message, MessageStatus.sent, at=now)
+                    await messages.record_provider_id(
+                        session,
+                        message=message,
+                        provider_message_id=outcome.provider_message_id,
+                        at=now,
+                    )
                     metrics.MESSAGES_SENT.inc()
                 elif outcome.error is not None:
                     self._after_failure(message, outcome.error, now=now)
@@ -228,7 +238,8 @@ class Dispatcher:
         return len(ids)
 
     async def _submit_template(self, template_id: uuid.UUID) -> None:
-        async with self.db.session(write=True) as session:
+        """Load, hand over with no transaction open (the call may take seconds), record."""
+        async with self.db.session(write=False) as session:
             row = (
                 await session.execute(
                     select(Template, ApiAccount)
@@ -236,27 +247,50 @@ class Dispatcher:
                     .where(Template.id == template_id)
                 )
             ).first()
-            if row is None:
+        if row is None:
+            return
+        template, account = row
+        submission = TemplateSubmission(
+            template_id=template.id,
+            account_id=account.id,
+            from_number=account.phone_number,
+            name=template.name,
+            language=template.language,
+            category=template.category,
+            text=template.text,
+            example=template.example,
+            channel_settings=dict(account.channel_settings or {}),
+        )
+        provider_id: str | None = None
+        rejection: str | None = None
+        try:
+            provider_id = await self.channels.get(account.channel).submit_template(submission)
+        except (SendError, UnknownChannel) as exc:
+            log.warning("template submission failed", extra={"template_id": str(template_id)})
+            if isinstance(exc, SendError) and exc.retryable:
+                return  # the lease on submitted_at expires and it is tried again
+            rejection = str(exc)[:500]
+        async with self.db.session(write=True) as session:
+            stored = await session.get(Template, template_id)
+            if stored is None:
                 return
-            template, account = row
-            submission = TemplateSubmission(
-                template_id=template.id,
-                account_id=account.id,
-                from_number=account.phone_number,
-                name=template.name,
-                language=template.language,
-                category=template.category,
-                text=template.text,
-                example=template.example,
-            )
-            try:
-                provider_id = await self.channels.get(account.channel).submit_template(submission)
-            except (SendError, UnknownChannel) as exc:
-                log.warning("template submission failed", extra={"template_id": str(template_id)})
-                if isinstance(exc, SendError) and exc.retryable:
-                    return  # the lease on submitted_at expires and it is tried again
-                template.status = TemplateStatus.rejected
-                template.rejection_reason = str(exc)[:500]
-            else:
-                template.provider_template_id = provider_id
+            if provider_id is not None:
+                stored.provider_template_id = provider_id
+            elif stored.status == TemplateStatus.pending:
+                stored.status = TemplateStatus.rejected
+                stored.rejection_reason = rejection
             await session.commit()
+
+    async def maintain(self) -> None:
+        """Periodic upkeep: apply held status reports, keep templates in step."""
+        now = asyncio.get_running_loop().time()
+        if now >= self._next_sweep:
+            self._next_sweep = now + 30.0
+            async with self.db.session(write=True) as session:
+                await messages.apply_held_reports(
+                    session, max_age=timedelta(days=self.settings.held_report_days)
+                )
+                await session.commit()
+        if now >= self._next_template_sync:
+            self._next_template_sync = now + self.settings.template_sync_interval
+            await template_sync.sync_all(self.db, self.channels)

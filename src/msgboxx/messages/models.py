@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, PrimaryKeyConstraint, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from msgboxx.db import Base, UTCDateTime, new_id, utcnow
@@ -58,3 +58,23 @@ class Message(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lease_owner: Mapped[str | None] = mapped_column(String(64))
+
+
+class PendingStatusReport(Base):
+    """A status report that arrived before we recorded its provider id.
+
+    The network may report ``sent`` before the dispatcher has committed the id it
+    got back; such reports wait here and are applied when the id is recorded.
+    """
+
+    __tablename__ = "pending_status_reports"
+    __table_args__ = (
+        PrimaryKeyConstraint("provider_message_id", "status"),
+        Index("ix_pending_status_reports_received", "received_at"),
+    )
+
+    provider_message_id: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(12))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    failure_reason: Mapped[str | None] = mapped_column(String(500))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

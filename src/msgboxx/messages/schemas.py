@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from pydantic import Field, field_validator, model_validator
 
-from msgboxx.core.wire import ApiModel, Timestamp
+from msgboxx.core.wire import ApiModel, DateOrInstant, Timestamp, as_utc
 from msgboxx.messages.models import Message
 from msgboxx.messages.status import MessageStatus
 
@@ -61,19 +61,13 @@ class MessageCreate(ApiModel):
         return value
 
 
-def _as_utc(value: datetime | date) -> datetime:
-    if not isinstance(value, datetime):
-        value = datetime.combine(value, time.min)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 class MessageFilters(ApiModel):
     apiAccountId: uuid.UUID | None = None
     inboxId: uuid.UUID | None = None
     contactId: uuid.UUID | None = None
     conversationId: uuid.UUID | None = None
-    fromDate: datetime | date | None = None
-    toDate: datetime | date | None = None
+    fromDate: DateOrInstant | None = None
+    toDate: DateOrInstant | None = None
     status: MessageStatus | None = None
     direction: str | None = Field(default=None, pattern="^(Outbound|Inbound)$")
 
@@ -85,13 +79,15 @@ class MessageFilters(ApiModel):
 
     @property
     def from_utc(self) -> datetime | None:
-        return _as_utc(self.fromDate) if self.fromDate else None
+        return as_utc(self.fromDate) if self.fromDate else None
 
     @property
     def to_utc_exclusive(self) -> datetime | None:
         """The end of the range: a bare date includes that whole day."""
         if self.toDate is None:
             return None
-        if isinstance(self.toDate, datetime):
-            return _as_utc(self.toDate) + timedelta(microseconds=1)
-        return _as_utc(self.toDate) + timedelta(days=1)
+        step = timedelta(microseconds=1) if isinstance(self.toDate, datetime) else timedelta(days=1)
+        try:
+            return as_utc(self.toDate) + step
+        except OverflowError:
+            return None  # the end of time: no upper bound

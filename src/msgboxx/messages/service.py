@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import object_session
 
@@ -20,9 +21,9 @@ from msgboxx.core.wire import PageRequest
 from msgboxx.db import utcnow
 from msgboxx.db.paging import fetch_page
 from msgboxx.messages import window
-from msgboxx.messages.models import Message
+from msgboxx.messages.models import Message, PendingStatusReport
 from msgboxx.messages.schemas import MessageFilters, MessageOut
-from msgboxx.messages.status import MessageStatus, implied, may_move
+from msgboxx.messages.status import RANK, MessageStatus, implied, may_move
 from msgboxx.webhooks import service as webhooks
 from msgboxx.webhooks.models import EventType
 
@@ -179,15 +180,104 @@ async def apply_status(
 ) -> Message | None:
     """Apply one delivery report; repeated or late reports change nothing.
 
-    Returns the message when it changed, None when the report was a no-op.
+    A report for an id we have not recorded yet is held (see
+    :func:`record_provider_id`): the network can report before our commit.
+    Returns the message when it changed, None when the report was a no-op or held.
     """
     message = await session.scalar(
         select(Message).where(Message.provider_message_id == provider_message_id)
     )
-    if message is None or not may_move(MessageStatus(message.status), status):
+    if message is None:
+        await _hold(
+            session,
+            provider_message_id=provider_message_id,
+            status=status,
+            at=at,
+            failure_reason=failure_reason,
+        )
+        return None
+    if not may_move(MessageStatus(message.status), status):
         return None
     move_to(message, status, at=at, failure_reason=failure_reason)
     return message
+
+
+async def _hold(
+    session: AsyncSession,
+    *,
+    provider_message_id: str,
+    status: MessageStatus,
+    at: datetime,
+    failure_reason: str | None,
+) -> None:
+    """Keep an early report once (a repeat of it is a no-op, also under concurrency)."""
+    dialect = session.get_bind().dialect.name
+    values = {
+        "provider_message_id": provider_message_id[:200],
+        "status": status.value,
+        "at": at,
+        "failure_reason": failure_reason[:500] if failure_reason else None,
+        "received_at": utcnow(),
+    }
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await session.execute(insert(PendingStatusReport).values(**values).on_conflict_do_nothing())
+
+
+async def record_provider_id(
+    session: AsyncSession, *, message: Message, provider_message_id: str, at: datetime
+) -> None:
+    """The network accepted the message: record its id, Sent, and any report that beat us."""
+    message.provider_message_id = provider_message_id
+    message.next_attempt_at = None
+    if may_move(MessageStatus(message.status), MessageStatus.sent):
+        move_to(message, MessageStatus.sent, at=at)
+    await session.flush()
+    await _apply_held(session, provider_message_ids=[provider_message_id])
+
+
+async def apply_held_reports(session: AsyncSession, *, max_age: timedelta) -> int:
+    """Apply held reports whose message now has its id; forget those older than ``max_age``.
+
+    The sweep closes the one gap :func:`record_provider_id` leaves on PostgreSQL:
+    a report held by a transaction that committed while the id was being recorded.
+    """
+    matched = await session.scalars(
+        select(PendingStatusReport.provider_message_id)
+        .join(Message, Message.provider_message_id == PendingStatusReport.provider_message_id)
+        .distinct()
+        .limit(1000)
+    )
+    ids = list(matched)
+    if ids:
+        await _apply_held(session, provider_message_ids=ids)
+    await session.execute(
+        delete(PendingStatusReport).where(PendingStatusReport.received_at < utcnow() - max_age)
+    )
+    return len(ids)
+
+
+async def _apply_held(session: AsyncSession, *, provider_message_ids: list[str]) -> None:
+    held = list(
+        await session.scalars(
+            select(PendingStatusReport).where(
+                PendingStatusReport.provider_message_id.in_(provider_message_ids)
+            )
+        )
+    )
+    if not held:
+        return
+    # Lowest rank first so each step's time fills in; Failed (no rank) last.
+    held.sort(key=lambda r: RANK.get(MessageStatus(r.status), 99))
+    for report in held:
+        await apply_status(
+            session,
+            provider_message_id=report.provider_message_id,
+            status=MessageStatus(report.status),
+            at=report.at,
+            failure_reason=report.failure_reason,
+        )
+        await session.delete(report)
+    await session.flush()
 
 
 def move_to(
@@ -202,6 +292,15 @@ def move_to(
         column = _STATUS_TIME[step]
         if getattr(message, column) is None:
             setattr(message, column, at)
+    # Networks report whole seconds while we stamp Sent to the millisecond: keep
+    # sentAt <= deliveredAt <= readAt so the times never run backwards.
+    previous: datetime | None = None
+    for column in ("sent_at", "delivered_at", "read_at"):
+        value = getattr(message, column)
+        if value is not None and previous is not None and value < previous:
+            setattr(message, column, previous)
+            value = previous
+        previous = value if value is not None else previous
     if status is MessageStatus.failed:
         message.failure_reason = (failure_reason or "failed")[:500]
         message.next_attempt_at = None

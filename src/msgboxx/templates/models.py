@@ -35,6 +35,8 @@ class Template(Base):
     example: Mapped[str | None] = mapped_column(Text)
     rejection_reason: Mapped[str | None] = mapped_column(String(500))
     provider_template_id: Mapped[str | None] = mapped_column(String(100))
+    # The network's own word (e.g. PAUSED, DISABLED) beside our three statuses.
+    provider_status: Mapped[str | None] = mapped_column(String(30))
     # Null while a Pending template still waits to be handed to the channel.
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

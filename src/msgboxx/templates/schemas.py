@@ -21,6 +21,8 @@ class TemplateOut(ApiModel):
     language: str
     category: str
     rejectionReason: str | None
+    # Extension: the network's own status (e.g. PAUSED, DISABLED) when it has one.
+    providerStatus: str | None
 
     @classmethod
     def of(cls, template: Template) -> TemplateOut:
@@ -35,6 +37,7 @@ class TemplateOut(ApiModel):
             language=template.language,
             category=template.category,
             rejectionReason=template.rejection_reason,
+            providerStatus=template.provider_status,
         )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from msgboxx.accounts import service as accounts
 from msgboxx.accounts.models import ApiAccount
 from msgboxx.auth.service import Principal
+from msgboxx.channels.base import RemoteTemplate
 from msgboxx.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from msgboxx.core.wire import PageRequest
 from msgboxx.db import utcnow
@@ -135,5 +136,105 @@ async def record_verdict(
         return None
     template.status = status
     template.rejection_reason = reason if status is TemplateStatus.rejected else None
+    template.provider_status = status.value.upper()
     await session.flush()
     return template
+
+
+async def apply_provider_status(
+    session: AsyncSession,
+    *,
+    accounts_of_waba: list[uuid.UUID],
+    provider_template_id: str,
+    name: str,
+    language: str,
+    status: TemplateStatus,
+    provider_status: str,
+    reason: str | None,
+) -> int:
+    """The network's verdict or later change (paused, disabled); returns templates changed.
+
+    Found by the network's id, or by name and language for a template submitted
+    whose id we have not stored yet; a repeat changes nothing.
+    """
+    found = list(
+        await session.scalars(
+            select(Template).where(
+                Template.account_id.in_(accounts_of_waba),
+                Template.provider_template_id == provider_template_id,
+            )
+        )
+    )
+    if not found and name:
+        found = list(
+            await session.scalars(
+                select(Template).where(
+                    Template.account_id.in_(accounts_of_waba),
+                    Template.name == name,
+                    Template.language == language,
+                )
+            )
+        )
+    changed = 0
+    for template in found:
+        rejection = reason if status is TemplateStatus.rejected else None
+        if (
+            template.status == status
+            and template.provider_status == provider_status
+            and template.rejection_reason == rejection
+        ):
+            continue
+        template.status = status
+        template.provider_status = provider_status
+        template.rejection_reason = rejection
+        template.provider_template_id = template.provider_template_id or provider_template_id
+        changed += 1
+    await session.flush()
+    return changed
+
+
+async def sync(
+    session: AsyncSession, *, account: ApiAccount, remote: list[RemoteTemplate]
+) -> tuple[int, int]:
+    """Bring the account's templates in step with the network's list: (created, updated)."""
+    existing = {
+        (t.name, t.language): t
+        for t in await session.scalars(select(Template).where(Template.account_id == account.id))
+    }
+    created = updated = 0
+    for item in remote:
+        template = existing.get((item.name, item.language))
+        rejection = item.reason if item.status is TemplateStatus.rejected else None
+        if template is None:
+            if placeholders.check_numbering(item.text):
+                continue  # not a shape a broadcast can fill
+            session.add(
+                Template(
+                    account_id=account.id,
+                    name=item.name,
+                    language=item.language,
+                    category=item.category[:20],
+                    status=item.status,
+                    text=item.text,
+                    example=None,
+                    rejection_reason=rejection,
+                    provider_template_id=item.provider_template_id,
+                    provider_status=item.provider_status,
+                    submitted_at=utcnow(),
+                )
+            )
+            created += 1
+            continue
+        if template.status == TemplateStatus.pending and template.provider_template_id is None:
+            continue  # ours, still waiting to be submitted: the submission decides
+        before = (template.status, template.provider_status, template.text, template.category)
+        template.status = item.status
+        template.provider_status = item.provider_status
+        template.rejection_reason = rejection
+        template.text = item.text
+        template.category = item.category[:20]
+        template.provider_template_id = item.provider_template_id
+        if before != (template.status, template.provider_status, template.text, template.category):
+            updated += 1
+    await session.flush()
+    return created, updated

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request, Security
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from msgboxx.auth import service as auth
 from msgboxx.core.errors import Unauthorized
-from msgboxx.core.wire import PageRequest
+from msgboxx.core.wire import DateOrInstant, PageRequest, as_utc
 from msgboxx.db import Database
 from msgboxx.settings import Settings
 
@@ -74,15 +74,9 @@ def page(
 Page = Annotated[PageRequest, Depends(page)]
 
 
-def from_date(fromDate: Annotated[datetime | date | None, Query()] = None) -> datetime | None:
-    """``fromDate`` of a polling client: items created at or after it, in UTC.
-
-    A date means its midnight UTC, and a time without a zone is taken as UTC.
-    """
-    if fromDate is None:
-        return None
-    start = fromDate if isinstance(fromDate, datetime) else datetime.combine(fromDate, time.min)
-    return start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
+def from_date(fromDate: Annotated[DateOrInstant | None, Query()] = None) -> datetime | None:
+    """``fromDate`` of a polling client: items created at or after it, in UTC."""
+    return as_utc(fromDate) if fromDate is not None else None
 
 
 FromDate = Annotated[datetime | None, Depends(from_date)]

@@ -7,6 +7,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.responses import JSONResponse, Response
 
+from msgboxx.accounts import service as accounts
 from msgboxx.web.deps import database
 
 router = APIRouter(tags=["Operations"])
@@ -19,15 +20,19 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(request: Request) -> Response:
+    """503 only for the database; accounts whose channel refuses them are listed, not fatal."""
     try:
         async with database(request).session(write=False) as session:
             await session.execute(text("SELECT 1"))
+            unhealthy = await accounts.unhealthy(session)
     except Exception as exc:  # any failure means not ready; say which
         return JSONResponse(
             {"status": "unavailable", "database": f"unreachable: {type(exc).__name__}"},
             status_code=503,
         )
-    return JSONResponse({"status": "ok", "database": "ok"})
+    # A count only: this endpoint is public; the account's detail says which and why.
+    channels = {"status": "degraded" if unhealthy else "ok", "unhealthyAccounts": len(unhealthy)}
+    return JSONResponse({"status": "ok", "database": "ok", "channels": channels})
 
 
 @router.get("/metrics", include_in_schema=False)

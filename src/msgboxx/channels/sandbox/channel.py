@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable
 
 from msgboxx.channels.base import (
     ChannelEvent,
     OutboundMessage,
+    Reporter,
     StatusReport,
     TemplateSubmission,
     TemplateVerdict,
@@ -26,7 +27,7 @@ from msgboxx.templates.models import TemplateStatus
 
 log = logging.getLogger(__name__)
 
-Reporter = Callable[[Sequence[ChannelEvent]], Awaitable[object]]
+__all__ = ["Reporter", "SandboxChannel"]
 
 
 class SandboxChannel:

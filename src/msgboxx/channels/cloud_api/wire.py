@@ -1,0 +1,289 @@
+"""Meta's wire types: what we post to the Graph API and what its webhooks carry.
+
+Unknown fields are ignored (Meta adds fields often); only what we use is declared.
+Sending: https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/send-messages
+Webhooks: https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/overview
+Templates: https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/template-management
+Errors: https://developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+# --- Sending ---------------------------------------------------------------
+
+
+class TextBody(Wire):
+    """``text`` of a text message; ``body`` at most 4,096 characters."""
+
+    body: str
+    preview_url: bool = False
+
+
+class Parameter(Wire):
+    type: Literal["text"] = "text"
+    text: str
+
+
+class Component(Wire):
+    type: Literal["body", "header", "button"] = "body"
+    parameters: list[Parameter]
+
+
+class Language(Wire):
+    code: str
+
+
+class TemplateBody(Wire):
+    name: str
+    language: Language
+    components: list[Component] | None = None
+
+
+class SendRequest(Wire):
+    """``POST /{version}/{phone-number-id}/messages``."""
+
+    messaging_product: Literal["whatsapp"] = "whatsapp"
+    recipient_type: Literal["individual"] = "individual"
+    to: str
+    type: Literal["text", "template"]
+    text: TextBody | None = None
+    template: TemplateBody | None = None
+    biz_opaque_callback_data: str | None = None
+
+
+class SentMessage(Wire):
+    id: str
+    message_status: str | None = None
+
+
+class SendResponse(Wire):
+    """HTTP 200: accepted (not delivered); the ``wamid`` is what statuses name."""
+
+    messaging_product: str = "whatsapp"
+    contacts: list[dict[str, Any]] = []
+    messages: list[SentMessage] = Field(min_length=1)
+
+
+class ErrorData(Wire):
+    messaging_product: str | None = None
+    details: str | None = None
+
+
+class GraphError(Wire):
+    """Meta's error object, in send answers and in webhooks (``title``)."""
+
+    code: int | None = None
+    message: str | None = None
+    title: str | None = None
+    type: str | None = None
+    error_data: ErrorData | None = None
+    fbtrace_id: str | None = None
+
+
+class ErrorResponse(Wire):
+    error: GraphError
+
+
+# --- Templates -------------------------------------------------------------
+
+
+class TemplateExample(Wire):
+    body_text: list[list[str]] | None = None
+
+
+class TemplateComponent(Wire):
+    type: str
+    text: str | None = None
+    format: str | None = None
+    example: TemplateExample | None = None
+
+
+class TemplateCreate(Wire):
+    """``POST /{version}/{waba-id}/message_templates``."""
+
+    name: str
+    category: str
+    language: str
+    parameter_format: Literal["positional", "named"] = "positional"
+    components: list[TemplateComponent]
+
+
+class TemplateCreated(Wire):
+    id: str
+    status: str | None = None
+    category: str | None = None
+
+
+class TemplateInfo(Wire):
+    """One template of ``GET /{version}/{waba-id}/message_templates``."""
+
+    id: str
+    name: str
+    language: str
+    status: str
+    category: str = "UTILITY"
+    parameter_format: str | None = None
+    components: list[TemplateComponent] = []
+    rejected_reason: str | None = None
+
+
+class Cursors(Wire):
+    before: str | None = None
+    after: str | None = None
+
+
+class Paging(Wire):
+    cursors: Cursors | None = None
+    next: str | None = None
+
+
+class TemplateList(Wire):
+    data: list[TemplateInfo]
+    paging: Paging | None = None
+
+
+# --- Webhooks --------------------------------------------------------------
+
+
+class Metadata(Wire):
+    display_phone_number: str | None = None
+    phone_number_id: str
+
+
+class Profile(Wire):
+    name: str | None = None
+
+
+class WebhookContact(Wire):
+    wa_id: str
+    profile: Profile | None = None
+
+
+class MediaBody(Wire):
+    """An image, video, audio, document or sticker: we keep its caption only."""
+
+    id: str | None = None
+    caption: str | None = None
+    filename: str | None = None
+    mime_type: str | None = None
+
+
+class ButtonBody(Wire):
+    """A quick-reply button of a template the customer tapped."""
+
+    text: str | None = None
+    payload: str | None = None
+
+
+class Reply(Wire):
+    id: str | None = None
+    title: str | None = None
+
+
+class InteractiveBody(Wire):
+    type: str | None = None
+    button_reply: Reply | None = None
+    list_reply: Reply | None = None
+
+
+class ReactionBody(Wire):
+    message_id: str | None = None
+    emoji: str | None = None
+
+
+class LocationBody(Wire):
+    latitude: float | None = None
+    longitude: float | None = None
+    name: str | None = None
+    address: str | None = None
+
+
+class IncomingMessage(Wire):
+    from_: str = Field(alias="from")
+    id: str
+    timestamp: str
+    type: str
+    text: TextBody | None = None
+    image: MediaBody | None = None
+    video: MediaBody | None = None
+    audio: MediaBody | None = None
+    document: MediaBody | None = None
+    sticker: MediaBody | None = None
+    button: ButtonBody | None = None
+    interactive: InteractiveBody | None = None
+    reaction: ReactionBody | None = None
+    location: LocationBody | None = None
+
+
+class Status(Wire):
+    id: str
+    status: str
+    timestamp: str
+    recipient_id: str | None = None
+    errors: list[GraphError] = []
+    biz_opaque_callback_data: str | None = None
+
+
+class MessagesValue(Wire):
+    """``field: "messages"``: inbound messages and delivery statuses."""
+
+    messaging_product: str | None = None
+    metadata: Metadata
+    contacts: list[WebhookContact] = []
+    messages: list[IncomingMessage] = []
+    statuses: list[Status] = []
+    errors: list[GraphError] = []
+
+
+class UserPreference(Wire):
+    wa_id: str
+    category: str | None = None
+    value: str
+    detail: str | None = None
+    timestamp: int | str | None = None
+
+
+class UserPreferencesValue(Wire):
+    """``field: "user_preferences"``: a customer stopped or resumed marketing messages."""
+
+    messaging_product: str | None = None
+    metadata: Metadata
+    contacts: list[WebhookContact] = []
+    user_preferences: list[UserPreference] = []
+
+
+class TemplateStatusValue(Wire):
+    """``field: "message_template_status_update"``."""
+
+    event: str
+    message_template_id: int | str
+    message_template_name: str = ""
+    message_template_language: str = ""
+    reason: str | None = None
+    message_template_category: str | None = None
+
+
+class Change(Wire):
+    field: str
+    value: dict[str, Any]
+
+
+class Entry(Wire):
+    id: str
+    changes: list[Change] = []
+
+
+class WebhookBody(Wire):
+    """The envelope of every event POST (``object: whatsapp_business_account``)."""
+
+    object: str
+    entry: list[Entry] = []
