@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check bench clean
+.PHONY: run test test-sqlite test-postgres lint typecheck bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,11 +17,18 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/msgboxx serve
 
-test: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy
-	$(BIN)/pytest
+# PostgreSQL for the second pass (and for the multi-process tests of the first).
+TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+
+test: lint typecheck test-sqlite test-postgres
+
+test-sqlite: $(STAMP)
+	MSGBOXX_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest
+
+# The whole suite again with PostgreSQL as the store. Without a reachable server it
+# skips with the reason, except under CI=true, where it fails.
+test-postgres: $(STAMP)
+	MSGBOXX_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) MSGBOXX_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

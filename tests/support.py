@@ -59,6 +59,23 @@ def test_settings(data_dir: Path, **overrides: Any) -> Settings:
 test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
 
 
+async def own_settings(data_dir: Path, *, database: str, **overrides: Any) -> Settings:
+    """Settings for a server that must not share its store with the session's server.
+
+    On SQLite every data folder is its own store already; on PostgreSQL this server
+    gets a fresh database, so that no other server's dispatcher (configured with
+    other channels, or running while this one must not) touches its messages.
+    """
+    if os.environ.get("MSGBOXX_TEST_DATABASE_URL"):
+        from msgboxx.db import migrate
+        from tests import postgres
+
+        url = await postgres.fresh_database(database)
+        await migrate.run(url)
+        overrides["database_url"] = url
+    return test_settings(data_dir, **overrides)
+
+
 @dataclass
 class Server:
     app: FastAPI
@@ -170,7 +187,7 @@ async def wait_for_status(
     path: str,
     wanted: str,
     *,
-    timeout: float = 10,  # noqa: ASYNC109
+    timeout: float = 10,
 ) -> dict[str, Any]:
     """Poll a message or broadcast until it reaches ``wanted`` (or fail with the last body)."""
     deadline = asyncio.get_running_loop().time() + timeout

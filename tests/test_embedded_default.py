@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.processes import cli, serving
-from tests.support import fresh_number, new_tenant, running, test_settings, wait_for_status
+from tests.support import fresh_number, new_tenant, own_settings, running, wait_for_status
 
 DEMO = {"username": "demo@msgboxx.local", "password": "demo-password"}
 
@@ -150,7 +150,8 @@ def test_second_organisation__cannot_see_or_touch_the_first(data_dir: Path) -> N
 
 
 async def test_restart__pending_messages_are_sent_after_a_restart(data_dir: Path) -> None:
-    async with running(test_settings(data_dir, dispatch=False)) as stopped:
+    stopped_settings = await own_settings(data_dir, database="msgboxx_test_restart", dispatch=False)
+    async with running(stopped_settings) as stopped:
         tenant = await new_tenant(stopped)
         contact_id = await tenant.contact()
         ids = []
@@ -168,6 +169,7 @@ async def test_restart__pending_messages_are_sent_after_a_restart(data_dir: Path
             "Pending"
         }
         await tenant.api.aclose()
-    async with running(test_settings(data_dir)) as restarted, restarted.client(tenant.token) as api:
+    restarted_settings = stopped_settings.model_copy(update={"dispatch": True})
+    async with running(restarted_settings) as restarted, restarted.client(tenant.token) as api:
         for message_id in ids:
             await wait_for_status(api, f"/message/{message_id}", "Read")

@@ -116,6 +116,8 @@ def worker() -> None:
     logs.configure(settings.log_level)
 
     async def main() -> None:
+        if settings.is_sqlite:
+            await migrations.run(settings.resolved_database_url)
         db = Database(settings)
         channels = ChannelRegistry(settings, report=lambda events: intake.apply_batch(db, events))
         dispatcher = Dispatcher(db, channels, settings)

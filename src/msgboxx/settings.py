@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     sandbox_sent_delay: float = 0.5
     sandbox_delivered_delay: float = 2.0
     sandbox_read_delay: float = 4.0
+    # The sandbox network's round trip per send, and a file where it records every
+    # message it accepted (what a network operator would count).
+    sandbox_send_latency: float = Field(default=0.0, ge=0, le=60)
+    sandbox_hand_off_log: Path | None = None
 
     # Meta's Graph API; point it at `msgboxx sandbox serve` to rehearse without Meta.
     graph_base_url: str = "https://graph.facebook.com"
@@ -47,6 +51,13 @@ class Settings(BaseSettings):
     # Status reports for ids we never recorded are forgotten after this (Meta retries 7 days).
     held_report_days: float = 8.0
 
+    # Pacing, across all dispatcher processes together. Meta's default tier is
+    # 80 messages/s per number (1,000 when upgraded) and 1 message per 6 s to one
+    # customer with bursts of up to 45.
+    number_throughput: float = Field(default=80.0, gt=0, le=1000)
+    number_burst_seconds: float = Field(default=0.25, gt=0, le=10)
+    pair_interval_seconds: float = Field(default=6.0, ge=0, le=3600)
+    pair_burst: int = Field(default=45, ge=1, le=1000)
     dispatch_batch_size: int = 100
     dispatch_poll_interval: float = 0.5
     dispatch_lease_seconds: float = 60.0
@@ -89,8 +100,8 @@ class Settings(BaseSettings):
 
     @property
     def seeds_demo(self) -> bool:
-        """The demo organisation exists only on the embedded default."""
-        return self.demo and self.uses_sandbox
+        """The demo organisation exists only on the embedded default (SQLite, sandbox)."""
+        return self.demo and self.uses_sandbox and self.is_sqlite
 
     @cached_property
     def signing_key(self) -> str:

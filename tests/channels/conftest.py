@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from msgboxx.auth import service as auth
 from msgboxx.channels.cloud_api.router import PATH
 from msgboxx.channels.sandbox.graph import GraphConfig, GraphDouble, create_graph_app
-from tests.support import PASSWORD, Server, fresh_number, login, running, test_settings
+from tests.support import PASSWORD, Server, fresh_number, login, own_settings, running
 
 APP_SECRET = "test-app-secret"
 ACCESS_TOKEN = "EAAG-test-token"
@@ -69,8 +69,9 @@ async def cloud_server(
     graph: Graph, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Server]:
     """msgboxx configured for the Cloud API, talking to the double over HTTP."""
-    settings = test_settings(
+    settings = await own_settings(
         tmp_path_factory.mktemp("cloud"),
+        database="msgboxx_test_cloud",
         channel="cloud_api",
         graph_base_url=graph.base_url,
         graph_api_version="v21.0",

@@ -293,6 +293,7 @@ async def test_template_sync__cli_imports_templates_and_webhooks_keep_them_curre
         **os.environ,
         "MSGBOXX_DATA_DIR": str(settings.data_dir),
         "MSGBOXX_GRAPH_BASE_URL": graph.base_url,
+        "MSGBOXX_DATABASE_URL": settings.resolved_database_url,
     }
     done = await asyncio.to_thread(
         subprocess.run,

@@ -21,6 +21,8 @@ class ChannelRegistry:
             sent_delay=settings.sandbox_sent_delay,
             delivered_delay=settings.sandbox_delivered_delay,
             read_delay=settings.sandbox_read_delay,
+            send_latency=settings.sandbox_send_latency,
+            hand_off_log=settings.sandbox_hand_off_log,
         )
         self._client = new_client(timeout=settings.graph_timeout)
         self.cloud_api = CloudApiChannel(

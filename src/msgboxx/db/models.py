@@ -5,6 +5,7 @@ from msgboxx.auth import models as _auth  # noqa: F401
 from msgboxx.broadcasts import models as _broadcasts  # noqa: F401
 from msgboxx.contacts import models as _contacts  # noqa: F401
 from msgboxx.db.base import Base
+from msgboxx.dispatch import models as _dispatch  # noqa: F401
 from msgboxx.idempotency import models as _idempotency  # noqa: F401
 from msgboxx.messages import models as _messages  # noqa: F401
 from msgboxx.templates import models as _templates  # noqa: F401

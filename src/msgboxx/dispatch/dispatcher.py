@@ -35,6 +35,7 @@ from msgboxx.settings import Settings
 from msgboxx.templates.models import Template, TemplateStatus
 
 log = logging.getLogger(__name__)
+RECORD_EVERY = 0.01  # seconds between outcome commits while a batch is being sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,13 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._stopping = False
         self._next_sweep = 0.0
+        self._paced_for: float | None = None
+        self.pacing = claims.Pacing(
+            number_rate=settings.number_throughput,
+            number_burst=timedelta(seconds=settings.number_burst_seconds),
+            pair_interval=timedelta(seconds=settings.pair_interval_seconds),
+            pair_burst=settings.pair_burst,
+        )
         self._next_template_sync = 0.0
 
     def wake(self) -> None:
@@ -81,10 +89,11 @@ class Dispatcher:
                 busy = 0
             if busy == 0:
                 self._wake.clear()
+                idle = self.settings.dispatch_poll_interval
+                if self._paced_for is not None:  # a number is at its rate: come back on time
+                    idle = max(0.001, min(idle, self._paced_for))
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(
-                        self._wake.wait(), timeout=self.settings.dispatch_poll_interval
-                    )
+                    await asyncio.wait_for(self._wake.wait(), timeout=idle)
 
     async def run_once(self) -> int:
         """One round: upkeep when due, template submissions, then a batch of messages."""
@@ -99,25 +108,36 @@ class Dispatcher:
         now = utcnow()
         lease = timedelta(seconds=self.settings.dispatch_lease_seconds)
         async with self.db.session(write=True) as session:
-            ids = await claims.claim_messages(
+            claim = await claims.claim_messages(
                 session,
                 owner=self.owner,
                 now=now,
                 lease=lease,
                 limit=self.settings.dispatch_batch_size,
+                pacing=self.pacing,
             )
             await session.commit()
-        if not ids:
+        self._paced_for = claim.retry_in
+        if not claim.message_ids:
             return 0
         async with self.db.session(write=False) as session:
-            work = await self._load(session, ids)
+            work = await self._load(session, claim.message_ids)
         by_contact: dict[str, list[Job | Outcome]] = defaultdict(list)
         for item in work:
             key = item.message.to_number if isinstance(item, Job) else str(item.message_id)
             by_contact[key].append(item)
-        results = await asyncio.gather(*(self._send_in_order(q) for q in by_contact.values()))
-        await self._record([outcome for group in results for outcome in group])
-        return len(ids)
+        finished: list[Outcome] = []
+        sending = asyncio.gather(*(self._send_in_order(q, finished) for q in by_contact.values()))
+        # Record outcomes every few milliseconds while the batch is still going out:
+        # a crash can then repeat only sends from the last few milliseconds, the one
+        # window no protocol closes (the network accepted, we died before writing it).
+        while not sending.done():
+            await asyncio.wait({sending}, timeout=RECORD_EVERY)
+            if finished:
+                done, finished[:] = list(finished), []
+                await self._record(done)
+        sending.result()
+        return len(claim.message_ids)
 
     async def _load(self, session: AsyncSession, ids: list[uuid.UUID]) -> list[Job | Outcome]:
         rows = await session.execute(
@@ -155,15 +175,10 @@ class Dispatcher:
             work.append(Job(channel, outbound))
         return work
 
-    async def _send_in_order(self, queue: list[Job | Outcome]) -> list[Outcome]:
+    async def _send_in_order(self, queue: list[Job | Outcome], finished: list[Outcome]) -> None:
         """Messages to one contact leave one after another, in the order accepted."""
-        outcomes: list[Outcome] = []
         for item in queue:
-            if isinstance(item, Outcome):
-                outcomes.append(item)
-                continue
-            outcomes.append(await self._send_one(item))
-        return outcomes
+            finished.append(item if isinstance(item, Outcome) else await self._send_one(item))
 
     async def _send_one(self, job: Job) -> Outcome:
         message = job.message

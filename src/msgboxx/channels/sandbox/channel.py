@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import time
 import uuid
 from collections.abc import Awaitable
+from pathlib import Path
 
 from msgboxx.channels.base import (
     ChannelEvent,
@@ -38,8 +41,12 @@ class SandboxChannel:
         sent_delay: float,
         delivered_delay: float,
         read_delay: float,
+        send_latency: float = 0.0,
+        hand_off_log: Path | None = None,
     ) -> None:
         self._report = report
+        self._send_latency = send_latency
+        self._hand_off_log = hand_off_log
         self._delays = (
             (MessageStatus.sent, sent_delay),
             (MessageStatus.delivered, delivered_delay),
@@ -48,7 +55,18 @@ class SandboxChannel:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def send(self, message: OutboundMessage) -> str:
+        if self._send_latency:
+            await asyncio.sleep(self._send_latency)  # the network's round trip
         provider_id = f"wamid.sandbox.{uuid.uuid4().hex}"
+        if self._hand_off_log is not None:
+            # The network's own record of what it accepted, kept by every process
+            # that sends; one short O_APPEND write per line keeps lines whole.
+            line = f"{message.message_id} {provider_id} {os.getpid()} {time.time():.6f}\n"
+            fd = os.open(self._hand_off_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, line.encode())
+            finally:
+                os.close(fd)
         self._later(self._report_statuses(provider_id))
         return provider_id
 
