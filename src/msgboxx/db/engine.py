@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -34,6 +34,15 @@ def _sqlite_pragmas(synchronous: str) -> Any:
         cursor.close()
 
     return on_connect
+
+
+OUTBOUND_CHANNEL = "msgboxx_outbound"
+
+
+def _notify_other_processes(session: Session) -> None:
+    """Wake dispatchers in other processes: PostgreSQL delivers a NOTIFY at commit."""
+    if session.info.get("outbound_enqueued"):
+        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": OUTBOUND_CHANNEL})
 
 
 class Database:
@@ -63,6 +72,8 @@ class Database:
             """A session whose commits can tell the dispatcher that work was queued."""
 
         event.listen(WriteSession, "after_commit", self._after_commit)
+        if not self.is_sqlite:
+            event.listen(WriteSession, "before_commit", _notify_other_processes)
         self.writer = async_sessionmaker(
             self.write_engine, expire_on_commit=False, sync_session_class=WriteSession
         )

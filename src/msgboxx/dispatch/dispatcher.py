@@ -26,7 +26,7 @@ from msgboxx.channels.base import OutboundMessage, SendError, TemplateSubmission
 from msgboxx.channels.registry import ChannelRegistry, UnknownChannel
 from msgboxx.contacts.models import Contact
 from msgboxx.db import Database, utcnow
-from msgboxx.dispatch import backoff, claims, template_sync
+from msgboxx.dispatch import backoff, claims, template_sync, wakeup
 from msgboxx.messages import service as messages
 from msgboxx.messages.models import Message
 from msgboxx.messages.status import MessageStatus
@@ -79,6 +79,18 @@ class Dispatcher:
 
     async def run(self) -> None:
         log.info("dispatcher started", extra={"owner": self.owner})
+        listener = None
+        if not self.db.is_sqlite:  # hear about work queued by other processes at once
+            listener = asyncio.create_task(wakeup.listen(self.db.url, self.wake))
+        try:
+            await self._loop()
+        finally:
+            if listener is not None:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listener
+
+    async def _loop(self) -> None:
         while not self._stopping:
             try:
                 busy = await self.run_once()
