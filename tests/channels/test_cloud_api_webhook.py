@@ -302,9 +302,7 @@ async def test_receive__report_before_the_id_is_recorded_is_kept_and_applied(
         )
         session.add(outbound)
         await session.flush()
-        await messages.record_provider_id(
-            session, message=outbound, provider_message_id=wamid, at=utcnow()
-        )
+        await messages.record_provider_ids(session, accepted=[(outbound, wamid)], at=utcnow())
         await session.commit()
         outbound_id = outbound.id
     body = (await cloud.api.get(f"/message/{outbound_id}")).json()

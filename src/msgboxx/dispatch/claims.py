@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -53,7 +53,7 @@ class Claim:
 
 
 # Replies to customers go before template broadcasts on the same number.
-_LANE = case((Message.kind == "template", 1), else_=0)
+LANES = ("text", "template")
 
 
 def _due(now: datetime) -> ColumnElement[bool]:
@@ -101,24 +101,14 @@ async def claim_messages(
             wait = (tat - pacing.number_burst - now).total_seconds() + 1 / pacing.number_rate
             retry_in = wait if retry_in is None else min(retry_in, wait)
             continue
-        rows = (
-            await session.execute(
-                select(Message.id, Message.contact_id, RecipientPacing.tat)
-                .outerjoin(RecipientPacing, RecipientPacing.contact_id == Message.contact_id)
-                .where(
-                    Message.account_id == account_id,
-                    _due(now),
-                    _first_in_line(),
-                    or_(
-                        RecipientPacing.tat.is_(None),
-                        RecipientPacing.tat <= now + pacing.pair_tolerance,
-                    ),
-                )
-                .order_by(_LANE, Message.next_attempt_at, Message.created_at)
-                .limit(min(capacity, limit - len(claimed)))
-                .with_for_update(skip_locked=True, of=Message)
+        rows: list[Any] = []
+        for lane in LANES:  # replies take the number's slots before broadcasts do
+            wanted = min(capacity, limit - len(claimed)) - len(rows)
+            if wanted <= 0:
+                break
+            rows += await _first_due(
+                session, account_id, lane, now=now, limit=wanted, pacing=pacing
             )
-        ).all()
         if not rows:
             continue
         ids = [row.id for row in rows]
@@ -138,6 +128,36 @@ async def claim_messages(
     return Claim(claimed, None if claimed else retry_in)
 
 
+async def _first_due(
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    lane: str,
+    *,
+    now: datetime,
+    limit: int,
+    pacing: Pacing,
+) -> list[Any]:
+    """The oldest due messages of one lane of one number that may go now."""
+    result = await session.execute(
+        select(Message.id, Message.contact_id, RecipientPacing.tat)
+        .outerjoin(RecipientPacing, RecipientPacing.contact_id == Message.contact_id)
+        .where(
+            Message.account_id == account_id,
+            Message.kind == lane,
+            _due(now),
+            _first_in_line(),
+            or_(
+                RecipientPacing.tat.is_(None),
+                RecipientPacing.tat <= now + pacing.pair_tolerance,
+            ),
+        )
+        .order_by(Message.next_attempt_at, Message.created_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=Message)
+    )
+    return list(result.all())
+
+
 async def _locked_tat(session: AsyncSession, account_id: uuid.UUID, now: datetime) -> datetime:
     """The number's pacing row, locked until the claim commits (other workers wait)."""
     await session.execute(
@@ -154,16 +174,22 @@ async def _locked_tat(session: AsyncSession, account_id: uuid.UUID, now: datetim
 async def _advance_recipients(
     session: AsyncSession, rows: Sequence[Any], *, now: datetime, interval: timedelta
 ) -> None:
-    for row in rows:
-        if row.contact_id is None:
-            continue
-        tat = max(row.tat or now, now) + interval
-        stmt = _insert(session)(RecipientPacing).values(contact_id=row.contact_id, tat=tat)
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[RecipientPacing.contact_id], set_={"tat": tat}
-            )
+    """Move each claimed contact's pair-rate clock on, in one statement."""
+    if not interval:
+        return
+    values = [
+        {"contact_id": row.contact_id, "tat": max(row.tat or now, now) + interval}
+        for row in rows
+        if row.contact_id is not None
+    ]
+    if not values:
+        return
+    stmt = _insert(session)(RecipientPacing).values(values)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[RecipientPacing.contact_id], set_={"tat": stmt.excluded.tat}
         )
+    )
 
 
 def _insert(session: AsyncSession) -> Any:

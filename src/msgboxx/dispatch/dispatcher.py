@@ -215,6 +215,7 @@ class Dispatcher:
                 select(Message).where(Message.id.in_([o.message_id for o in outcomes]))
             )
             by_id = {message.id: message for message in rows}
+            accepted: list[tuple[Message, str]] = []
             for outcome in outcomes:
                 message = by_id.get(outcome.message_id)
                 if message is None or message.lease_owner != self.owner:
@@ -222,15 +223,12 @@ class Dispatcher:
                 message.lease_until = None
                 message.lease_owner = None
                 if outcome.provider_message_id is not None:
-                    await messages.record_provider_id(
-                        session,
-                        message=message,
-                        provider_message_id=outcome.provider_message_id,
-                        at=now,
-                    )
-                    metrics.MESSAGES_SENT.inc()
+                    accepted.append((message, outcome.provider_message_id))
                 elif outcome.error is not None:
                     self._after_failure(message, outcome.error, now=now)
+            if accepted:
+                await messages.record_provider_ids(session, accepted=accepted, at=now)
+                metrics.MESSAGES_SENT.inc(len(accepted))
             await session.commit()
 
     def _after_failure(self, message: Message, error: SendError, *, now: datetime) -> None:

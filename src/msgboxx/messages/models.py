@@ -29,6 +29,15 @@ class Message(Base):
             postgresql_where=text("next_attempt_at IS NOT NULL"),
         ),
         Index("uq_messages_provider_message_id", "provider_message_id", unique=True),
+        # A number's queue, lane by lane, oldest first: what a claim reads.
+        Index(
+            "ix_messages_account_lane_due",
+            "account_id",
+            "kind",
+            "next_attempt_at",
+            sqlite_where=text("next_attempt_at IS NOT NULL"),
+            postgresql_where=text("next_attempt_at IS NOT NULL"),
+        ),
         # What is still queued for each contact, in order: keeps per-contact order cheap.
         Index(
             "ix_messages_contact_queue",

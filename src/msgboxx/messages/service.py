@@ -181,7 +181,7 @@ async def apply_status(
     """Apply one delivery report; repeated or late reports change nothing.
 
     A report for an id we have not recorded yet is held (see
-    :func:`record_provider_id`): the network can report before our commit.
+    :func:`record_provider_ids`): the network can report before our commit.
     Returns the message when it changed, None when the report was a no-op or held.
     """
     message = await session.scalar(
@@ -223,22 +223,23 @@ async def _hold(
     await session.execute(insert(PendingStatusReport).values(**values).on_conflict_do_nothing())
 
 
-async def record_provider_id(
-    session: AsyncSession, *, message: Message, provider_message_id: str, at: datetime
+async def record_provider_ids(
+    session: AsyncSession, *, accepted: list[tuple[Message, str]], at: datetime
 ) -> None:
-    """The network accepted the message: record its id, Sent, and any report that beat us."""
-    message.provider_message_id = provider_message_id
-    message.next_attempt_at = None
-    if may_move(MessageStatus(message.status), MessageStatus.sent):
-        move_to(message, MessageStatus.sent, at=at)
+    """The network accepted these messages: record their ids, Sent, and reports that beat us."""
+    for message, provider_message_id in accepted:
+        message.provider_message_id = provider_message_id
+        message.next_attempt_at = None
+        if may_move(MessageStatus(message.status), MessageStatus.sent):
+            move_to(message, MessageStatus.sent, at=at)
     await session.flush()
-    await _apply_held(session, provider_message_ids=[provider_message_id])
+    await _apply_held(session, provider_message_ids=[pid for _m, pid in accepted])
 
 
 async def apply_held_reports(session: AsyncSession, *, max_age: timedelta) -> int:
     """Apply held reports whose message now has its id; forget those older than ``max_age``.
 
-    The sweep closes the one gap :func:`record_provider_id` leaves on PostgreSQL:
+    The sweep closes the one gap :func:`record_provider_ids` leaves on PostgreSQL:
     a report held by a transaction that committed while the id was being recorded.
     """
     matched = await session.scalars(

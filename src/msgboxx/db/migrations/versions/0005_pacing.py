@@ -1,4 +1,4 @@
-"""pacing shared by all dispatchers, and the per-contact queue index
+"""pacing shared by all dispatchers, and the indexes claims read
 
 Revision ID: 0005
 Revises: 0004
@@ -42,6 +42,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.create_index(
+            "ix_messages_account_lane_due",
+            ["account_id", "kind", "next_attempt_at"],
+            unique=False,
+            sqlite_where=sa.text("next_attempt_at IS NOT NULL"),
+            postgresql_where=sa.text("next_attempt_at IS NOT NULL"),
+        )
+        batch_op.create_index(
             "ix_messages_contact_queue",
             ["contact_id", "created_at"],
             unique=False,
@@ -52,6 +59,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_messages_account_lane_due",
+            sqlite_where=sa.text("next_attempt_at IS NOT NULL"),
+            postgresql_where=sa.text("next_attempt_at IS NOT NULL"),
+        )
         batch_op.drop_index(
             "ix_messages_contact_queue",
             sqlite_where=sa.text("next_attempt_at IS NOT NULL"),
