@@ -8,11 +8,13 @@ rules that we can check locally (a body that starts or ends with a placeholder).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from msgboxx.channels.base import (
@@ -29,8 +31,13 @@ from msgboxx.templates import placeholders
 from msgboxx.templates.models import TemplateStatus
 
 log = logging.getLogger(__name__)
+REPORT_BATCH_WINDOW = 0.02  # seconds of reports gathered into one delivery
 
 __all__ = ["Reporter", "SandboxChannel"]
+
+
+def _status_now(provider_id: str, status: MessageStatus) -> ChannelEvent:
+    return StatusReport(provider_id, status, utcnow())
 
 
 class SandboxChannel:
@@ -52,7 +59,9 @@ class SandboxChannel:
             (MessageStatus.delivered, delivered_delay),
             (MessageStatus.read, read_delay),
         )
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._outbox: list[ChannelEvent] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._closed = False
 
     async def send(self, message: OutboundMessage) -> str:
         if self._send_latency:
@@ -67,7 +76,8 @@ class SandboxChannel:
                 os.write(fd, line.encode())
             finally:
                 os.close(fd)
-        self._later(self._report_statuses(provider_id))
+        for status, delay in self._delays:
+            self._later(delay, partial(_status_now, provider_id, status))
         return provider_id
 
     async def submit_template(self, template: TemplateSubmission) -> str:
@@ -78,34 +88,33 @@ class SandboxChannel:
                 TemplateStatus.rejected,
                 "INVALID_FORMAT: the body may not start or end with a placeholder",
             )
-        self._later(self._deliver([verdict], delay=self._delays[0][1]))
+        self._later(self._delays[0][1], lambda: verdict)
         return f"sandbox-template-{template.template_id.hex[:12]}"
 
-    async def _report_statuses(self, provider_id: str) -> None:
-        elapsed = 0.0
-        for status, delay in self._delays:
-            await asyncio.sleep(max(0.0, delay - elapsed))
-            elapsed = max(elapsed, delay)
-            await self._report([StatusReport(provider_id, status, utcnow())])
+    def _later(self, delay: float, make: Callable[[], ChannelEvent]) -> None:
+        """Report an event after ``delay`` seconds, stamped with the time it happens."""
+        asyncio.get_running_loop().call_later(delay, self._queue, make)
 
-    async def _deliver(self, events: list[ChannelEvent], *, delay: float) -> None:
-        await asyncio.sleep(delay)
-        await self._report(events)
+    def _queue(self, make: Callable[[], ChannelEvent]) -> None:
+        if self._closed:
+            return
+        self._outbox.append(make())
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush())
 
-    def _later(self, work: Awaitable[None]) -> None:
-        async def guarded() -> None:
+    async def _flush(self) -> None:
+        """Deliver what arrived in the last few milliseconds as one batch, as Meta does."""
+        while self._outbox and not self._closed:
+            await asyncio.sleep(REPORT_BATCH_WINDOW)
+            events, self._outbox = self._outbox, []
             try:
-                await work
-            except asyncio.CancelledError:
-                raise
+                await self._report(events)
             except Exception:
-                log.exception("sandbox report failed")
-
-        task = asyncio.get_running_loop().create_task(guarded())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+                log.exception("sandbox report failed", extra={"events": len(events)})
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._closed = True
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
