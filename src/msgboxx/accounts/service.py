@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +23,8 @@ from msgboxx.core.errors import Conflict, NotFound, Unprocessable
 from msgboxx.core.wire import PageRequest
 from msgboxx.db.paging import fetch_page
 
+M = TypeVar("M")
+
 
 def visible_account_ids(principal: Principal) -> Select[uuid.UUID]:
     """The ids of the accounts this principal may see, as a subquery."""
@@ -32,6 +34,37 @@ def visible_account_ids(principal: Principal) -> Select[uuid.UUID]:
             AccountAgent.user_id == principal.user_id
         )
     return query
+
+
+def visible(
+    principal: Principal,
+    model: type[M],
+    *,
+    equal: dict[str, object] | None = None,
+    created_from: datetime | None = None,
+) -> Select[M]:
+    """Records of an account-owned table this principal may see, newest first.
+
+    ``equal`` maps column names to filter values; a None value is no filter.
+    """
+    table: Any = model
+    query = select(model).where(table.account_id.in_(visible_account_ids(principal)))
+    for column, value in (equal or {}).items():
+        if value is not None:
+            query = query.where(getattr(table, column) == value)
+    if created_from is not None:
+        query = query.where(table.created_at >= created_from)
+    return query.order_by(table.created_at.desc(), table.id.desc())
+
+
+async def get_visible(
+    session: AsyncSession, principal: Principal, model: type[M], record_id: uuid.UUID, *, label: str
+) -> M:
+    """One record of an account-owned table, or 404 — also when another tenant owns it."""
+    record = await session.scalar(visible(principal, model, equal={"id": record_id}))
+    if record is None:
+        raise NotFound(f"{label} {record_id} was not found")
+    return record
 
 
 async def get(session: AsyncSession, principal: Principal, account_id: uuid.UUID) -> ApiAccount:
@@ -127,14 +160,7 @@ async def get_inbox_of(session: AsyncSession, account_id: uuid.UUID) -> Inbox:
 
 
 async def get_inbox(session: AsyncSession, principal: Principal, inbox_id: uuid.UUID) -> Inbox:
-    inbox = await session.scalar(
-        select(Inbox).where(
-            Inbox.id == inbox_id, Inbox.account_id.in_(visible_account_ids(principal))
-        )
-    )
-    if inbox is None:
-        raise NotFound(f"inbox {inbox_id} was not found")
-    return inbox
+    return await get_visible(session, principal, Inbox, inbox_id, label="inbox")
 
 
 async def list_inboxes(
@@ -145,12 +171,7 @@ async def list_inboxes(
     account_id: uuid.UUID | None = None,
     created_from: datetime | None = None,
 ) -> tuple[list[Inbox], int]:
-    conditions: list[Any] = [Inbox.account_id.in_(visible_account_ids(principal))]
-    if account_id is not None:
-        conditions.append(Inbox.account_id == account_id)
-    if created_from is not None:
-        conditions.append(Inbox.created_at >= created_from)
-    query = select(Inbox).where(*conditions).order_by(Inbox.created_at.desc(), Inbox.id.desc())
+    query = visible(principal, Inbox, equal={"account_id": account_id}, created_from=created_from)
     return await fetch_page(session, query, page)
 
 

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from msgboxx.accounts import service as accounts
 from msgboxx.auth.service import Principal
 from msgboxx.broadcasts.models import Broadcast
 from msgboxx.contacts.models import ContactStatus
-from msgboxx.core.errors import NotFound, Unprocessable
+from msgboxx.core.errors import Unprocessable
 from msgboxx.core.wire import PageRequest
 from msgboxx.db import utcnow
 from msgboxx.db.paging import fetch_page
@@ -100,15 +98,9 @@ async def send(
 
 
 async def get(session: AsyncSession, principal: Principal, broadcast_id: uuid.UUID) -> Broadcast:
-    broadcast = await session.scalar(
-        select(Broadcast).where(
-            Broadcast.id == broadcast_id,
-            Broadcast.account_id.in_(accounts.visible_account_ids(principal)),
-        )
+    return await accounts.get_visible(
+        session, principal, Broadcast, broadcast_id, label="broadcast"
     )
-    if broadcast is None:
-        raise NotFound(f"broadcast {broadcast_id} was not found")
-    return broadcast
 
 
 async def list_broadcasts(
@@ -121,19 +113,10 @@ async def list_broadcasts(
     contact_id: uuid.UUID | None = None,
     created_from: datetime | None = None,
 ) -> tuple[list[Broadcast], int]:
-    conditions: list[Any] = [Broadcast.account_id.in_(accounts.visible_account_ids(principal))]
-    for column, value in (
-        (Broadcast.account_id, account_id),
-        (Broadcast.inbox_id, inbox_id),
-        (Broadcast.contact_id, contact_id),
-    ):
-        if value is not None:
-            conditions.append(column == value)
-    if created_from is not None:
-        conditions.append(Broadcast.created_at >= created_from)
-    query = (
-        select(Broadcast)
-        .where(*conditions)
-        .order_by(Broadcast.created_at.desc(), Broadcast.id.desc())
+    query = accounts.visible(
+        principal,
+        Broadcast,
+        equal={"account_id": account_id, "inbox_id": inbox_id, "contact_id": contact_id},
+        created_from=created_from,
     )
     return await fetch_page(session, query, page)

@@ -16,7 +16,7 @@ from msgboxx.auth.service import Principal
 from msgboxx.contacts.models import Contact, ContactStatus
 from msgboxx.contacts.schemas import ContactOut
 from msgboxx.core import phones
-from msgboxx.core.errors import Conflict, NotFound
+from msgboxx.core.errors import Conflict
 from msgboxx.core.wire import PageRequest
 from msgboxx.db.paging import fetch_page
 from msgboxx.webhooks import service as webhooks
@@ -41,15 +41,7 @@ def consent_keyword(text: str) -> ContactStatus | None:
 
 
 async def get(session: AsyncSession, principal: Principal, contact_id: uuid.UUID) -> Contact:
-    contact = await session.scalar(
-        select(Contact).where(
-            Contact.id == contact_id,
-            Contact.account_id.in_(accounts.visible_account_ids(principal)),
-        )
-    )
-    if contact is None:
-        raise NotFound(f"contact {contact_id} was not found")
-    return contact
+    return await accounts.get_visible(session, principal, Contact, contact_id, label="contact")
 
 
 async def list_contacts(
@@ -61,20 +53,16 @@ async def list_contacts(
     mobile_number: str | None = None,
     created_from: datetime | None = None,
 ) -> tuple[list[Contact], int]:
-    conditions: list[Any] = [Contact.account_id.in_(accounts.visible_account_ids(principal))]
-    if account_id is not None:
-        conditions.append(Contact.account_id == account_id)
+    number = None
     if mobile_number:
-        region = None
-        if account_id is not None:
-            account = await session.get(ApiAccount, account_id)
-            region = account.region if account else None
+        account = await session.get(ApiAccount, account_id) if account_id else None
+        region = account.region if account else None
         number = phones.normalise(mobile_number, field="mobileNumber", region=region)
-        conditions.append(Contact.mobile_number == number)
-    if created_from is not None:
-        conditions.append(Contact.created_at >= created_from)
-    query = (
-        select(Contact).where(*conditions).order_by(Contact.created_at.desc(), Contact.id.desc())
+    query = accounts.visible(
+        principal,
+        Contact,
+        equal={"account_id": account_id, "mobile_number": number},
+        created_from=created_from,
     )
     return await fetch_page(session, query, page)
 

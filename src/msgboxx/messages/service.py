@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -131,42 +130,31 @@ def enqueue(
 
 
 async def get(session: AsyncSession, principal: Principal, message_id: uuid.UUID) -> Message:
-    message = await session.scalar(
-        select(Message).where(
-            Message.id == message_id,
-            Message.account_id.in_(accounts.visible_account_ids(principal)),
-        )
-    )
-    if message is None:
-        raise NotFound(f"message {message_id} was not found")
-    return message
+    return await accounts.get_visible(session, principal, Message, message_id, label="message")
 
 
 async def list_messages(
     session: AsyncSession, principal: Principal, page: PageRequest, filters: MessageFilters
 ) -> tuple[list[Message], int]:
     """Newest first; with neither date given, only the last 24 hours (the contract)."""
-    conditions: list[Any] = [Message.account_id.in_(accounts.visible_account_ids(principal))]
-    for column, value in (
-        (Message.account_id, filters.apiAccountId),
-        (Message.inbox_id, filters.inboxId),
-        (Message.contact_id, filters.contactId),
-        (Message.conversation_id, filters.conversationId),
-        (Message.status, filters.status),
-        (Message.direction, filters.direction),
-    ):
-        if value is not None:
-            conditions.append(column == value)
     start, end = filters.from_utc, filters.to_utc_exclusive
     if start is None and end is None:
         start = utcnow() - timedelta(hours=24)
-    if start is not None:
-        conditions.append(Message.created_at >= start)
-    if end is not None:
-        conditions.append(Message.created_at < end)
-    query = (
-        select(Message).where(*conditions).order_by(Message.created_at.desc(), Message.id.desc())
+    query = accounts.visible(
+        principal,
+        Message,
+        equal={
+            "account_id": filters.apiAccountId,
+            "inbox_id": filters.inboxId,
+            "contact_id": filters.contactId,
+            "conversation_id": filters.conversationId,
+            "status": filters.status,
+            "direction": filters.direction,
+        },
+        created_from=start,
     )
+    if end is not None:
+        query = query.where(Message.created_at < end)
     return await fetch_page(session, query, page)
 
 

@@ -13,7 +13,7 @@ from msgboxx.accounts import service as accounts
 from msgboxx.accounts.models import ApiAccount
 from msgboxx.auth.service import Principal
 from msgboxx.channels.base import RemoteTemplate
-from msgboxx.core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from msgboxx.core.errors import Conflict, Forbidden, Unprocessable
 from msgboxx.core.wire import PageRequest
 from msgboxx.db import utcnow
 from msgboxx.db.paging import fetch_page
@@ -22,15 +22,7 @@ from msgboxx.templates.models import Template, TemplateStatus
 
 
 async def get(session: AsyncSession, principal: Principal, template_id: uuid.UUID) -> Template:
-    template = await session.scalar(
-        select(Template).where(
-            Template.id == template_id,
-            Template.account_id.in_(accounts.visible_account_ids(principal)),
-        )
-    )
-    if template is None:
-        raise NotFound(f"template {template_id} was not found")
-    return template
+    return await accounts.get_visible(session, principal, Template, template_id, label="template")
 
 
 async def list_templates(
@@ -42,15 +34,11 @@ async def list_templates(
     status: TemplateStatus | None = None,
     created_from: datetime | None = None,
 ) -> tuple[list[Template], int]:
-    conditions: list[Any] = [Template.account_id.in_(accounts.visible_account_ids(principal))]
-    if account_id is not None:
-        conditions.append(Template.account_id == account_id)
-    if status is not None:
-        conditions.append(Template.status == status)
-    if created_from is not None:
-        conditions.append(Template.created_at >= created_from)
-    query = (
-        select(Template).where(*conditions).order_by(Template.created_at.desc(), Template.id.desc())
+    query = accounts.visible(
+        principal,
+        Template,
+        equal={"account_id": account_id, "status": status},
+        created_from=created_from,
     )
     return await fetch_page(session, query, page)
 
