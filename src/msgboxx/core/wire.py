@@ -7,7 +7,6 @@ documented ``apiAccountid``), timestamps render as ``2022-07-05T20:08:48.453Z``.
 from __future__ import annotations
 
 import math
-import uuid
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -110,11 +109,3 @@ def envelope(items: list[T], *, total: int, request: PageRequest) -> Envelope[T]
             pageCount=math.ceil(total / request.pageSize) if total else 0,
         ),
     )
-
-
-def parse_uuid(value: str) -> uuid.UUID | None:
-    """A path id, or None when it is not a UUID (callers answer 404)."""
-    try:
-        return uuid.UUID(value)
-    except (ValueError, AttributeError, TypeError):
-        return None

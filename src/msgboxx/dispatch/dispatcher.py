@@ -27,6 +27,7 @@ from msgboxx.channels.registry import ChannelRegistry, UnknownChannel
 from msgboxx.contacts.models import Contact
 from msgboxx.db import Database, utcnow
 from msgboxx.dispatch import backoff, claims, template_sync, wakeup
+from msgboxx.idempotency import service as idempotency
 from msgboxx.messages import service as messages
 from msgboxx.messages.models import Message
 from msgboxx.messages.status import MessageStatus
@@ -307,7 +308,7 @@ class Dispatcher:
             await session.commit()
 
     async def maintain(self) -> None:
-        """Periodic upkeep: apply held status reports, keep templates in step."""
+        """Periodic upkeep: held status reports, expired idempotency keys, templates."""
         now = asyncio.get_running_loop().time()
         if now >= self._next_sweep:
             self._next_sweep = now + 30.0
@@ -315,6 +316,7 @@ class Dispatcher:
                 await messages.apply_held_reports(
                     session, max_age=timedelta(days=self.settings.held_report_days)
                 )
+                await idempotency.forget_expired(session)
                 await session.commit()
         if now >= self._next_template_sync:
             self._next_template_sync = now + self.settings.template_sync_interval
