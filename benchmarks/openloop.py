@@ -73,7 +73,10 @@ async def run(
             except (OSError, asyncio.IncompleteReadError, ValueError):
                 errors += 1
                 writer.close()
-                reader, writer = await asyncio.open_connection(host, port)
+                try:
+                    reader, writer = await asyncio.open_connection(host, port)
+                except OSError:
+                    await asyncio.sleep(0.1)  # the next due request finds out again
                 continue
             latencies.append(time.perf_counter() - scheduled)
             statuses[status] = statuses.get(status, 0) + 1
