@@ -1,4 +1,4 @@
-# msgboxx: `make run` starts the service, `make test` runs every test.
+# msgboxx: `make run` starts the service, `make test` runs every test, `make bench` measures.
 # Both create the virtual environment (.venv) from pinned versions first.
 
 PYTHON ?= python3
@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -36,6 +36,12 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# BENCH_QUICK=1 for a short run; BENCH_ONLY=ceiling,latency,e2e,growth,memory to choose;
+# see docs/benchmarks.md for every BENCH_* setting. Results: benchmarks/results/latest.json.
+bench: $(STAMP)
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) .msgboxx .pytest_cache .mypy_cache .ruff_cache

@@ -158,3 +158,14 @@ async def test_secret_key__is_generated_once_and_kept_in_the_data_folder(data_di
     async with running(test_settings(data_dir)) as second, second.client(tenant.token) as client:
         assert (await client.get("/apiaccount")).status_code == 200
         assert await login(second, tenant.admin_email)
+
+
+async def test_whoami__names_the_user_behind_the_token(server: Server, tenant: Tenant) -> None:
+    reply = await tenant.api.get("/whoami")
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["email"] == tenant.admin_email
+    assert body["organisationId"] == str(tenant.org_id)
+    assert body["role"] == "admin"
+    async with server.client() as anonymous:
+        assert_problem(await anonymous.get("/whoami"), 401)

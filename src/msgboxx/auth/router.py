@@ -1,4 +1,4 @@
-"""``POST /oauth/token``: JSON as the original documented, or an OAuth2 form."""
+"""``POST /oauth/token``: JSON as the original documented, or an OAuth2 form; ``/whoami``."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 
 from msgboxx.auth import service
-from msgboxx.auth.schemas import TokenRequest, TokenResponse
+from msgboxx.auth.schemas import TokenRequest, TokenResponse, WhoAmI
 from msgboxx.core.errors import BadRequest, Unprocessable
-from msgboxx.web.deps import database, settings
+from msgboxx.web.deps import CurrentUser, database, settings
 
 router = APIRouter(tags=["Authentication"])
 
@@ -78,4 +78,12 @@ async def issue_token(request: Request) -> TokenResponse:
         scope="api",
         expires_at=issued.expires_at,
         expires_in=issued.ttl_seconds,
+    )
+
+
+@router.get("/whoami", response_model=WhoAmI)
+async def whoami(user: CurrentUser) -> WhoAmI:
+    """The user behind the token: a cheap check that a token works (and a speed baseline)."""
+    return WhoAmI(
+        userId=user.user_id, organisationId=user.org_id, role=user.role.value, email=user.email
     )

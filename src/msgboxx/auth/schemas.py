@@ -1,6 +1,8 @@
-"""Token request and answer of ``POST /oauth/token``."""
+"""Token request and answer of ``POST /oauth/token``; the caller of ``GET /whoami``."""
 
 from __future__ import annotations
+
+import uuid
 
 from pydantic import Field
 
@@ -18,3 +20,10 @@ class TokenResponse(ApiModel):
     scope: str
     expires_at: Timestamp
     expires_in: int
+
+
+class WhoAmI(ApiModel):
+    userId: uuid.UUID
+    organisationId: uuid.UUID
+    role: str
+    email: str

@@ -56,9 +56,17 @@ def bearer_token(request: Request, _declared: Annotated[str | None, Security(_oa
 async def principal(
     request: Request, db_session: Session, token: Annotated[str, Depends(bearer_token)]
 ) -> auth.Principal:
-    return await auth.principal_for_token(
-        db_session, token=token, key=settings(request).signing_key
-    )
+    """The caller; a write request looks it up on a read connection.
+
+    On SQLite every write shares one connection, and a write session takes it at
+    its first statement: looking the user up elsewhere keeps that connection for
+    the request's own work (one round trip less inside the single writer's queue).
+    """
+    key = settings(request).signing_key
+    if request.method in _READ_METHODS:
+        return await auth.principal_for_token(db_session, token=token, key=key)
+    async with database(request).session(write=False) as reader:
+        return await auth.principal_for_token(reader, token=token, key=key)
 
 
 CurrentUser = Annotated[auth.Principal, Depends(principal)]

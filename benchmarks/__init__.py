@@ -1,0 +1,1 @@
+"""msgboxx benchmarks: ``make bench`` (or ``python -m benchmarks``) measures and reports."""

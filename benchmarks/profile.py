@@ -1,0 +1,102 @@
+"""Profile the server under saturating load with py-spy, and name where the time goes.
+
+    python -m benchmarks.profile post_message [seconds]
+
+Writes ``results/profile-<endpoint>.txt`` (collapsed stacks, for flame graph tools)
+and prints the functions holding the most samples, inclusive and exclusive.
+"""
+
+from __future__ import annotations
+
+import collections
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from benchmarks import fixtures, loadgen
+from benchmarks.config import ROOT
+from benchmarks.stack import running
+
+PY_SPY = str(Path(sys.executable).with_name("py-spy"))
+
+
+def summarise(collapsed: Path, *, top: int = 25) -> str:
+    inclusive: collections.Counter[str] = collections.Counter()
+    exclusive: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        count = int(count_text)
+        frames = stack.split(";")
+        total += count
+        exclusive[frames[-1]] += count
+        for frame in set(frames):
+            inclusive[frame] += count
+    lines = [f"{total} samples"]
+    for title, counter in (("inclusive", inclusive), ("exclusive", exclusive)):
+        lines.append(f"-- {title}")
+        for frame, count in counter.most_common(top):
+            lines.append(f"{100 * count / max(total, 1):5.1f}%  {frame[:150]}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    endpoint = sys.argv[1] if len(sys.argv) > 1 else "post_message"
+    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 15
+    out = ROOT / "results" / f"profile-{endpoint}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp, running(Path(tmp)) as stack:
+        fixture = stack.fixture
+        env = {"BENCH_TOKEN": fixture.token}
+        if endpoint == "post_message":
+            script = "post_message.lua"
+            bodies = fixtures.write_message_bodies(
+                Path(tmp) / "b.jsonl",
+                account=fixture.sandbox_account,
+                contacts=fixture.sandbox_contacts,
+            )
+            env["BENCH_BODIES"] = str(bodies)
+        elif endpoint == "webhook_status":
+            script = "webhook.lua"
+            count = int(seconds * 2500)
+            fixtures.add_sent_messages_sync(stack.settings, fixture, count=count, tag="p")
+            hooks = fixtures.write_webhooks(Path(tmp) / "h.txt", fixture, count=count, tag="p")
+            env["BENCH_WEBHOOKS"] = str(hooks)
+        else:
+            script = "get.lua"
+            path = {"whoami": "/whoami", "get_message": f"/message/{fixture.message_id}"}
+            env["BENCH_PATH"] = path[endpoint]
+        load = threading.Thread(
+            target=loadgen.wrk,
+            args=(stack.base, script),
+            kwargs={"seconds": seconds + 2, "connections": 32, "env": env},
+        )
+        load.start()
+        subprocess.run(
+            [
+                PY_SPY,
+                "record",
+                "--pid",
+                str(stack.server.pid),
+                "--duration",
+                str(int(seconds)),
+                "--rate",
+                "200",
+                "--format",
+                "raw",
+                "--output",
+                str(out),
+                "--nonblocking",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        load.join()
+    print(summarise(out))
+    print(f"collapsed stacks: {out}")
+
+
+if __name__ == "__main__":
+    main()

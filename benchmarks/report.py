@@ -1,0 +1,106 @@
+"""The table ``make bench`` prints, from the results it writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TARGETS = {
+    "ceiling": 0.5,
+    "e2e": 1000.0,
+    "p99": 25.0,
+    "growth": 2.0,
+    "rss": 0.10,
+}
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
+    out: list[tuple[str, str, str]] = []
+    ceiling = results.get("ceiling")
+    if ceiling:
+        out.append(("GET /whoami (baseline), req/s", f"{ceiling['rps']['whoami']:.0f}", ""))
+        for name, label in (
+            ("post_message", "POST /message"),
+            ("get_message", "GET /message/{id}"),
+            ("webhook_status", "POST webhook (status)"),
+        ):
+            ratio = ceiling["ratios"][name]["median"]
+            out.append(
+                (
+                    f"{label} ceiling ratio ({ceiling['rps'][name]:.0f} req/s)",
+                    f"{ratio:.2f}",
+                    f"≥ 0.5: {_verdict(ratio >= TARGETS['ceiling'])}",
+                )
+            )
+    latency = results.get("latency")
+    if latency:
+        for key, item in latency.items():
+            p99 = item["p99Ms"]
+            target = f"p99 ≤ 25 ms: {_verdict(p99 <= TARGETS['p99'])}" if key == "at200" else ""
+            out.append(
+                (
+                    f"POST /message at {item['rate']:.0f}/s p50/p99/p99.9 ms",
+                    f"{item['p50Ms']:.1f} / {p99:.1f} / {item['p999Ms']:.1f}",
+                    target,
+                )
+            )
+    e2e = results.get("e2e")
+    if e2e:
+        for store, item in e2e.items():
+            if "error" in item:
+                out.append((f"End to end ({store})", "failed", item["error"][:60]))
+                continue
+            lag = item["halfRate"]["lagToSentMs"]
+            out.append(
+                (
+                    f"End to end to Read ({store}), msg/s",
+                    f"{item['readPerSecond']:.0f}",
+                    f"≥ 1000: {_verdict(item['readPerSecond'] >= TARGETS['e2e'])}",
+                )
+            )
+            out.append(
+                (
+                    f"  accept→Sent lag at {item['halfRate']['offeredRps']:.0f}/s p50/p99 ms",
+                    f"{lag['p50']} / {lag['p99']}",
+                    "",
+                )
+            )
+    growth = results.get("growth")
+    if growth:
+        smallest = growth["sizes"][0]["messages"]
+        for name, ratio in growth["ratioLargestToSmallest"].items():
+            out.append(
+                (
+                    f"Growth {name} ({growth['largest']:,}/{smallest:,})",
+                    f"{ratio:.2f}",
+                    f"≤ 2: {_verdict(ratio <= TARGETS['growth'])}",
+                )
+            )
+    memory = results.get("memory")
+    if memory:
+        rss = memory["rssKiB"]
+        out.append(
+            (
+                f"RSS MiB start/warm/after {memory['soakSeconds']:.0f}s soak",
+                " / ".join(f"{rss[k] / 1024:.0f}" for k in ("start", "warm", "afterSoak")),
+                f"growth {memory['growthFromWarm']:+.1%} < 10%: "
+                + _verdict(memory["growthFromWarm"] < TARGETS["rss"]),
+            )
+        )
+    return out
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = ["| Figure | Value | Target |", "| --- | --- | --- |"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows(results)]
+    machine = results.get("machine", {})
+    lines.append("")
+    lines.append(
+        f"commit {machine.get('commit')}, {machine.get('date')}, {machine.get('cpus')} CPUs, "
+        f"load average at start {machine.get('loadAverageAtStart', [0])[0]:.2f}, "
+        f"at end {machine.get('loadAverageAtEnd', [0])[0]:.2f}"
+    )
+    return "\n".join(lines)
