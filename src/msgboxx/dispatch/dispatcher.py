@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ from msgboxx.channels.registry import ChannelRegistry, UnknownChannel
 from msgboxx.contacts.models import Contact
 from msgboxx.db import Database, utcnow
 from msgboxx.dispatch import backoff, claims, template_sync, wakeup
+from msgboxx.dispatch.loop import RoundLoop
 from msgboxx.idempotency import service as idempotency
 from msgboxx.messages import service as messages
 from msgboxx.messages.models import Message
@@ -52,14 +51,14 @@ class Outcome:
     error: SendError | None = None
 
 
-class Dispatcher:
+class Dispatcher(RoundLoop):
+    name = "dispatch"
+
     def __init__(self, db: Database, channels: ChannelRegistry, settings: Settings) -> None:
+        super().__init__()
         self.db = db
         self.channels = channels
         self.settings = settings
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._wake = asyncio.Event()
-        self._stopping = False
         self._next_sweep = 0.0
         self._paced_for: float | None = None
         self.pacing = claims.Pacing(
@@ -70,43 +69,24 @@ class Dispatcher:
         )
         self._next_template_sync = 0.0
 
-    def wake(self) -> None:
-        """Called after a commit that queued work, so it leaves without a poll delay."""
-        self._wake.set()
-
-    def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
-
     async def run(self) -> None:
         log.info("dispatcher started", extra={"owner": self.owner})
         listener = None
         if not self.db.is_sqlite:  # hear about work queued by other processes at once
             listener = asyncio.create_task(wakeup.listen(self.db.url, self.wake))
         try:
-            await self._loop()
+            await self.rounds()
         finally:
             if listener is not None:
                 listener.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await listener
 
-    async def _loop(self) -> None:
-        while not self._stopping:
-            try:
-                busy = await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("dispatch round failed")
-                busy = 0
-            if busy == 0:
-                self._wake.clear()
-                idle = self.settings.dispatch_poll_interval
-                if self._paced_for is not None:  # a number is at its rate: come back on time
-                    idle = max(0.001, min(idle, self._paced_for))
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=idle)
+    def idle_seconds(self) -> float:
+        idle = self.settings.dispatch_poll_interval
+        if self._paced_for is not None:  # a number is at its rate: come back on time
+            idle = max(0.001, min(idle, self._paced_for))
+        return idle
 
     async def run_once(self) -> int:
         """One round: upkeep when due, template submissions, then a batch of messages."""

@@ -12,11 +12,8 @@ leaves a lease that runs out, and the delivery is sent again (at least once).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
-import os
-import socket
 import time
 import uuid
 from dataclasses import dataclass
@@ -30,6 +27,7 @@ from msgboxx import __version__
 from msgboxx.core.errors import ProblemError
 from msgboxx.db import Database, utcnow
 from msgboxx.dispatch import backoff
+from msgboxx.dispatch.loop import RoundLoop
 from msgboxx.settings import Settings
 from msgboxx.webhooks import signing, targets
 from msgboxx.webhooks.models import (
@@ -94,7 +92,9 @@ async def claim_subscriptions(
     return list(claimed)
 
 
-class WebhookSender:
+class WebhookSender(RoundLoop):
+    name = "webhooks"
+
     def __init__(
         self,
         db: Database,
@@ -102,9 +102,9 @@ class WebhookSender:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        super().__init__()
         self.db = db
         self.settings = settings
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._client = httpx.AsyncClient(
             transport=transport,
             follow_redirects=False,
@@ -114,35 +114,15 @@ class WebhookSender:
                 "user-agent": f"msgboxx-webhooks/{__version__}",
             },
         )
-        self._wake = asyncio.Event()
-        self._stopping = False
         self._tasks: dict[uuid.UUID, asyncio.Task[None]] = {}
 
-    def wake(self) -> None:
-        """Called after a commit that wrote deliveries, so they leave without a poll delay."""
-        self._wake.set()
-
-    def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
+    def idle_seconds(self) -> float:
+        return self.settings.webhook_poll_interval
 
     async def run(self) -> None:
         log.info("webhook sender started", extra={"owner": self.owner})
         try:
-            while not self._stopping:
-                self._wake.clear()
-                try:
-                    claimed = await self.run_once()
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("webhook round failed")
-                    claimed = 0
-                if claimed == 0:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(
-                            self._wake.wait(), timeout=self.settings.webhook_poll_interval
-                        )
+            await self.rounds()
         finally:
             await self._drain()
             await self._client.aclose()
