@@ -84,6 +84,6 @@ async def delete_contact(contactId: uuid.UUID, session: Session, user: CurrentUs
     """Right to erasure: the contact and the text of its messages go."""
     contact = await service.get(session, user, contactId)
     await messages.erase_text_of_contact(session, contact_id=contact.id)
-    await service.delete(session, user, contactId)
+    await service.delete(session, contact=contact)
     await session.commit()
     return Response(status_code=204)

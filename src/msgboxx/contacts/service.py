@@ -141,11 +141,10 @@ async def set_consent(session: AsyncSession, *, contact: Contact, status: Contac
     _announce(session, contact, EventType.contact_updated)
 
 
-async def delete(session: AsyncSession, principal: Principal, contact_id: uuid.UUID) -> Contact:
-    contact = await get(session, principal, contact_id)
+async def delete(session: AsyncSession, *, contact: Contact) -> None:
+    """Delete a contact already loaded (and so checked visible) by the caller."""
     await session.delete(contact)
     await session.flush()
-    return contact
 
 
 async def get_or_create_for_inbound(
