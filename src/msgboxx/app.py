@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from fastapi import FastAPI
 
-from msgboxx import __version__, demo, intake
+from msgboxx import __version__, demo, intake, runtime
 from msgboxx.accounts.router import accounts as accounts_router
 from msgboxx.accounts.router import inboxes as inboxes_router
 from msgboxx.auth.router import router as auth_router
@@ -21,6 +21,7 @@ from msgboxx.channels.sandbox.router import router as sandbox_router
 from msgboxx.contacts.router import router as contacts_router
 from msgboxx.db import Database
 from msgboxx.db import migrate as migrations
+from msgboxx.db.engine import OUTBOUND_QUEUED, WEBHOOKS_QUEUED
 from msgboxx.dispatch.dispatcher import Dispatcher
 from msgboxx.messages.router import router as messages_router
 from msgboxx.observability import logs
@@ -62,10 +63,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sender: WebhookSender | None = None
         if settings.dispatch:
             dispatcher = Dispatcher(db, channels, settings)
-            db.on_outbound_committed(dispatcher.wake)
+            db.on_committed(OUTBOUND_QUEUED, dispatcher.wake)
             dispatcher_task = asyncio.create_task(dispatcher.run(), name="dispatcher")
             sender = WebhookSender(db, settings)
-            db.on_outbound_committed(sender.wake)
+            db.on_committed(WEBHOOKS_QUEUED, sender.wake)
             sender_task = asyncio.create_task(sender.run(), name="webhook-sender")
         app.state.dispatcher = dispatcher
         app.state.webhook_sender = sender
@@ -118,4 +119,6 @@ def configured_app() -> FastAPI:
     """The factory uvicorn imports (``msgboxx.app:configured_app``)."""
     settings = Settings()
     logs.configure(settings.log_level)
-    return create_app(settings)
+    app = create_app(settings)
+    runtime.settle_garbage_collector()
+    return app

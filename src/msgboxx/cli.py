@@ -106,8 +106,9 @@ def serve(
 @app.command()
 def worker() -> None:
     """Run a dispatcher process: sends due messages and due webhook deliveries."""
-    from msgboxx import intake
+    from msgboxx import intake, runtime
     from msgboxx.channels.registry import ChannelRegistry
+    from msgboxx.db.engine import WEBHOOKS_QUEUED
     from msgboxx.dispatch.dispatcher import Dispatcher
     from msgboxx.observability import logs
     from msgboxx.webhooks.delivery import WebhookSender
@@ -122,7 +123,7 @@ def worker() -> None:
         channels = ChannelRegistry(settings, report=lambda events: intake.apply_batch(db, events))
         dispatcher = Dispatcher(db, channels, settings)
         sender = WebhookSender(db, settings)
-        db.on_outbound_committed(sender.wake)
+        db.on_committed(WEBHOOKS_QUEUED, sender.wake)
 
         def stop() -> None:
             dispatcher.stop()

@@ -3,7 +3,9 @@
 On SQLite every write goes through one connection: SQLite admits one writer at
 a time anyway, and funnelling writes through one connection turns lock contention
 into an orderly queue in the event loop instead of ``database is locked`` errors.
-Reads use a small pool of their own, which WAL lets run beside the writer.
+Reads use a small pool of their own, which WAL lets run beside the writer. Every
+SQLite connection runs its statements on the event loop's thread (see
+:mod:`msgboxx.db.inline` for why).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -20,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
+from msgboxx.db import inline
 from msgboxx.settings import Settings
 
 
@@ -30,18 +33,24 @@ def _sqlite_pragmas(synchronous: str) -> Any:
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.execute("PRAGMA cache_size=-65536")
+        # 16 MiB of pages per connection (five of them): indexes keep the hot set
+        # small, and the operating system caches the file beyond it.
+        cursor.execute("PRAGMA cache_size=-16384")
         cursor.close()
 
     return on_connect
 
 
 OUTBOUND_CHANNEL = "msgboxx_outbound"
+# Flags a session sets in ``session.info`` when its commit leaves work for a
+# background loop; each loop is woken only by the work it does.
+OUTBOUND_QUEUED = "outbound_enqueued"
+WEBHOOKS_QUEUED = "webhooks_enqueued"
 
 
 def _notify_other_processes(session: Session) -> None:
     """Wake dispatchers in other processes: PostgreSQL delivers a NOTIFY at commit."""
-    if session.info.get("outbound_enqueued"):
+    if session.info.get(OUTBOUND_QUEUED):
         session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": OUTBOUND_CHANNEL})
 
 
@@ -57,8 +66,13 @@ class Database:
             synchronous = settings.sqlite_synchronous.upper()
             if synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
                 raise ValueError(f"MSGBOXX_SQLITE_SYNCHRONOUS: unknown value {synchronous!r}")
-            self.write_engine = create_async_engine(url, pool_size=1, max_overflow=0)
-            self.read_engine = create_async_engine(url, pool_size=4, max_overflow=0)
+            path = make_url(url).database or ":memory:"
+            self.write_engine = create_async_engine(
+                url, pool_size=1, max_overflow=0, async_creator=inline.connector(path)
+            )
+            self.read_engine = create_async_engine(
+                url, pool_size=4, max_overflow=0, async_creator=inline.connector(path)
+            )
             for engine in (self.write_engine, self.read_engine):
                 event.listen(engine.sync_engine, "connect", _sqlite_pragmas(synchronous))
         else:
@@ -66,7 +80,7 @@ class Database:
                 url, pool_size=10, max_overflow=10, pool_pre_ping=True
             )
             self.read_engine = self.write_engine
-        self._on_outbound: list[Callable[[], None]] = []
+        self._on_commit: dict[str, list[Callable[[], None]]] = {}
 
         class WriteSession(Session):
             """A session whose commits can tell the dispatcher that work was queued."""
@@ -79,14 +93,15 @@ class Database:
         )
         self.reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
 
-    def on_outbound_committed(self, callback: Callable[[], None]) -> None:
-        """Run ``callback`` after any commit that queued an outbound message."""
-        self._on_outbound.append(callback)
+    def on_committed(self, flag: str, callback: Callable[[], None]) -> None:
+        """Run ``callback`` after any commit whose session set ``flag`` in its info."""
+        self._on_commit.setdefault(flag, []).append(callback)
 
     def _after_commit(self, session: Session) -> None:
-        if session.info.pop("outbound_enqueued", False):
-            for callback in self._on_outbound:
-                callback()
+        for flag, callbacks in self._on_commit.items():
+            if session.info.pop(flag, False):
+                for callback in callbacks:
+                    callback()
 
     def engines(self) -> list[AsyncEngine]:
         return list({id(e): e for e in (self.write_engine, self.read_engine)}.values())

@@ -1,4 +1,8 @@
-"""Dependencies every router uses: the session, the caller, the page."""
+"""Dependencies every router uses: the session, the caller, the page.
+
+Each is ``async`` even where it awaits nothing: FastAPI runs a plain ``def``
+dependency in a thread pool, a hop per request that cost more than the work.
+"""
 
 from __future__ import annotations
 
@@ -42,7 +46,9 @@ Session = Annotated[AsyncSession, Depends(session)]
 _oauth2 = OAuth2PasswordBearer(tokenUrl="/oauth/token", auto_error=False)
 
 
-def bearer_token(request: Request, _declared: Annotated[str | None, Security(_oauth2)]) -> str:
+async def bearer_token(
+    request: Request, _declared: Annotated[str | None, Security(_oauth2)]
+) -> str:
     """The token of ``Authorization`` (or the original doc's ``Authorisation``)."""
     header = request.headers.get("authorization") or request.headers.get("authorisation")
     if not header:
@@ -72,7 +78,7 @@ async def principal(
 CurrentUser = Annotated[auth.Principal, Depends(principal)]
 
 
-def page(
+async def page(
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     pageSize: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> PageRequest:
@@ -82,7 +88,7 @@ def page(
 Page = Annotated[PageRequest, Depends(page)]
 
 
-def from_date(fromDate: Annotated[DateOrInstant | None, Query()] = None) -> datetime | None:
+async def from_date(fromDate: Annotated[DateOrInstant | None, Query()] = None) -> datetime | None:
     """``fromDate`` of a polling client: items created at or after it, in UTC."""
     return as_utc(fromDate) if fromDate is not None else None
 

@@ -27,6 +27,7 @@ from msgboxx.broadcasts.schemas import BroadcastOut
 from msgboxx.core.errors import Forbidden, NotFound
 from msgboxx.core.wire import ApiModel, PageRequest, format_timestamp
 from msgboxx.db import utcnow
+from msgboxx.db.engine import WEBHOOKS_QUEUED
 from msgboxx.db.paging import fetch_page
 from msgboxx.messages.schemas import MessageOut
 from msgboxx.webhooks import signing, targets
@@ -39,8 +40,6 @@ from msgboxx.webhooks.models import (
 
 _PENDING = "webhook_events"
 _LAST_AT = "webhook_last_at"
-# The flag the Database's after-commit hook reads to wake background senders.
-WAKE_FLAG = "outbound_enqueued"
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +132,7 @@ def _write_outbox(session: Session) -> None:
                     created_at=item.at,
                 )
             )
-    session.info[WAKE_FLAG] = True
+    session.info[WEBHOOKS_QUEUED] = True
 
 
 @event.listens_for(Session, "after_rollback")
@@ -280,6 +279,6 @@ async def retry(
     delivery.status = DeliveryStatus.pending
     delivery.delivered_at = None
     subscription.retry_at = None
-    session.info[WAKE_FLAG] = True
+    session.info[WEBHOOKS_QUEUED] = True
     await session.flush()
     return delivery
