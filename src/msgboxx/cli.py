@@ -132,6 +132,7 @@ def worker() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop)
+        runtime.settle_garbage_collector()
         try:
             await asyncio.gather(dispatcher.run(), sender.run())
         finally:
@@ -394,6 +395,9 @@ def sandbox_serve(
     sent_delay: Annotated[float, typer.Option(help="Seconds until 'sent'.")] = 0.2,
     delivered_delay: Annotated[float, typer.Option(help="Seconds until 'delivered'.")] = 0.5,
     read_delay: Annotated[float, typer.Option(help="Seconds until 'read'.")] = 1.0,
+    status_batch_seconds: Annotated[
+        float, typer.Option(help="Statuses falling due this close together share a webhook.")
+    ] = 0.05,
 ) -> None:
     """Serve a WhatsApp Cloud API double; point MSGBOXX_GRAPH_BASE_URL at it."""
     import uvicorn
@@ -409,6 +413,7 @@ def sandbox_serve(
         sent_delay=sent_delay,
         delivered_delay=delivered_delay,
         read_delay=read_delay,
+        status_batch_seconds=status_batch_seconds,
     )
     uvicorn.run(
         create_graph_app(config),

@@ -46,6 +46,9 @@ class IntakeResult:
 async def apply(session: AsyncSession, events: Sequence[ChannelEvent]) -> IntakeResult:
     """Apply events in order within the caller's transaction."""
     result = IntakeResult()
+    reported = await messages.find_by_provider_ids(
+        session, [e.provider_message_id for e in events if isinstance(e, StatusReport)]
+    )
     for event in events:
         if isinstance(event, StatusReport):
             changed = await messages.apply_status(
@@ -54,6 +57,7 @@ async def apply(session: AsyncSession, events: Sequence[ChannelEvent]) -> Intake
                 status=event.status,
                 at=event.at,
                 failure_reason=event.failure_reason,
+                known=reported,
             )
             if changed:
                 result.statuses_applied += 1

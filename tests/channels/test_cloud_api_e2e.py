@@ -44,10 +44,46 @@ async def test_send__goes_pending_sent_delivered_read_by_signed_webhooks(
     [sent] = [s for s in graph.double.sent if s["body"]["to"] == customer]
     assert sent["phoneNumberId"] == cloud.phone_number_id
     assert sent["body"]["text"]["body"] == "Your order has shipped"
-    delivered = [
-        d for d in graph.double.deliveries if sent["id"] in str(d["payload"]) and d["status"] == 200
+    # sent, delivered, read: each in a signed webhook we accepted, once
+    assert sorted(accepted_statuses(graph, sent["id"])) == ["delivered", "read", "sent"]
+
+
+def accepted_statuses(graph: Graph, wamid: str) -> list[str]:
+    return [
+        status["status"]
+        for delivery in graph.double.deliveries
+        if delivery["status"] == 200
+        for entry in delivery["payload"]["entry"]
+        for change in entry["changes"]
+        for status in change["value"].get("statuses", [])
+        if status["id"] == wamid
     ]
-    assert len(delivered) == 3  # sent, delivered, read: each a signed webhook we accepted
+
+
+async def test_send__statuses_due_together_share_one_webhook_as_meta_batches_them(
+    cloud: CloudTenant, graph: Graph, clean_faults: None
+) -> None:
+    customers = [fresh_number() for _ in range(6)]
+    contacts = [await cloud.customer_writes(graph, c) for c in customers]
+    paths = await asyncio.gather(*(send(cloud, c, "Batched") for c in contacts))
+    for path in paths:
+        await wait_for_status(cloud.api, path, "Read")
+    wamids = {s["id"] for s in graph.double.sent if s["body"]["to"] in customers}
+    carrying = [
+        d
+        for d in graph.double.deliveries
+        if d["status"] == 200 and any(w in str(d["payload"]) for w in wamids)
+    ]
+    for wamid in wamids:
+        assert sorted(accepted_statuses(graph, wamid)) == ["delivered", "read", "sent"]
+    # 18 statuses went out in fewer webhooks, each holding only statuses.
+    assert len(carrying) < 3 * len(wamids)
+    assert all(
+        set(change["value"]) == {"messaging_product", "metadata", "statuses"}
+        for d in carrying
+        for entry in d["payload"]["entry"]
+        for change in entry["changes"]
+    )
 
 
 async def test_send__customer_message_by_webhook_opens_the_window(

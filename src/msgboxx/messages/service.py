@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +19,7 @@ from msgboxx.contacts.models import Contact
 from msgboxx.core.errors import NotFound, Unprocessable
 from msgboxx.core.wire import PageRequest
 from msgboxx.db import utcnow
+from msgboxx.db.engine import OUTBOUND_QUEUED
 from msgboxx.db.paging import fetch_page
 from msgboxx.messages import window
 from msgboxx.messages.models import Message, PendingStatusReport
@@ -119,7 +121,7 @@ def enqueue(
         next_attempt_at=now,
     )
     session.add(message)
-    session.info["outbound_enqueued"] = True
+    session.info[OUTBOUND_QUEUED] = True
     webhooks.emit(
         session,
         account_id=message.account_id,
@@ -158,6 +160,18 @@ async def list_messages(
     return await fetch_page(session, query, page)
 
 
+async def find_by_provider_ids(
+    session: AsyncSession, provider_message_ids: Collection[str]
+) -> dict[str, Message]:
+    """The messages the network knows by these ids, loaded in one query."""
+    if not provider_message_ids:
+        return {}
+    found = await session.scalars(
+        select(Message).where(Message.provider_message_id.in_(set(provider_message_ids)))
+    )
+    return {m.provider_message_id: m for m in found if m.provider_message_id is not None}
+
+
 async def apply_status(
     session: AsyncSession,
     *,
@@ -165,16 +179,22 @@ async def apply_status(
     status: MessageStatus,
     at: datetime,
     failure_reason: str | None = None,
+    known: Mapping[str, Message] | None = None,
 ) -> Message | None:
     """Apply one delivery report; repeated or late reports change nothing.
 
+    ``known`` holds the messages a batch of reports already loaded (see
+    :func:`find_by_provider_ids`), so a webhook of many reports costs one query.
     A report for an id we have not recorded yet is held (see
     :func:`record_provider_ids`): the network can report before our commit.
     Returns the message when it changed, None when the report was a no-op or held.
     """
-    message = await session.scalar(
-        select(Message).where(Message.provider_message_id == provider_message_id)
-    )
+    if known is not None:
+        message = known.get(provider_message_id)
+    else:
+        message = await session.scalar(
+            select(Message).where(Message.provider_message_id == provider_message_id)
+        )
     if message is None:
         await _hold(
             session,

@@ -22,6 +22,7 @@ import json
 import logging
 import time
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,8 @@ from msgboxx.channels.cloud_api import errors
 from msgboxx.templates import placeholders
 
 log = logging.getLogger(__name__)
+_KEPT = 100_000
+_STATUSES_PER_WEBHOOK = 1000
 
 
 @dataclass(slots=True)
@@ -49,6 +52,10 @@ class GraphConfig:
     delivered_delay: float = 0.5
     read_delay: float = 1.0
     template_delay: float = 0.3
+    # Meta puts status updates that fall due together into one webhook (up to
+    # 1000 per POST); the double gathers those due within this window. 0 still
+    # gathers those due at the same instant.
+    status_batch_seconds: float = 0.05
 
 
 class Fault(BaseModel):
@@ -105,8 +112,11 @@ class GraphDouble:
     config: GraphConfig
     faults: list[Fault] = field(default_factory=list)
     templates: list[StoredTemplate] = field(default_factory=list)
-    sent: list[dict[str, Any]] = field(default_factory=list)
-    deliveries: list[dict[str, Any]] = field(default_factory=list)
+    # The last sends and webhook deliveries, for tests and /control/sent; bounded
+    # so that a long benchmark does not grow the double without end.
+    sent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=_KEPT))
+    deliveries: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=_KEPT))
+    gathering: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     waba_of_number: dict[str, str] = field(default_factory=dict)
     client: httpx.AsyncClient | None = None
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
@@ -138,6 +148,29 @@ class GraphDouble:
         task = asyncio.get_running_loop().create_task(guarded())
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+
+    def report_later(
+        self, delay: float, *, waba: str, phone_number_id: str, status: dict[str, Any]
+    ) -> None:
+        """Report ``status`` after ``delay``, in one webhook with others that fall due with it."""
+        asyncio.get_running_loop().call_later(delay, self._gather, waba, phone_number_id, status)
+
+    def _gather(self, waba: str, phone_number_id: str, status: dict[str, Any]) -> None:
+        key = (waba, phone_number_id)
+        batch = self.gathering.setdefault(key, [])
+        batch.append(status)
+        if len(batch) >= _STATUSES_PER_WEBHOOK:
+            self._flush(key)
+        elif len(batch) == 1:
+            asyncio.get_running_loop().call_later(
+                self.config.status_batch_seconds, self._flush, key
+            )
+
+    def _flush(self, key: tuple[str, str]) -> None:
+        batch = self.gathering.pop(key, None)
+        if batch:
+            waba, phone_number_id = key
+            self.later(self.deliver(_statuses(waba, phone_number_id, batch)))
 
     async def deliver(self, payload: dict[str, Any], *, fault: Fault | None = None) -> int | None:
         """POST a signed webhook as Meta does; retry a few times on anything but 200."""
@@ -173,6 +206,15 @@ def _envelope(waba_id: str, field_name: str, value: dict[str, Any]) -> dict[str,
         "object": "whatsapp_business_account",
         "entry": [{"id": waba_id, "changes": [{"field": field_name, "value": value}]}],
     }
+
+
+def _statuses(waba_id: str, phone_number_id: str, statuses: list[dict[str, Any]]) -> dict[str, Any]:
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": _metadata(phone_number_id),
+        "statuses": statuses,
+    }
+    return _envelope(waba_id, "messages", value)
 
 
 def _metadata(phone_number_id: str, display: str | None = None) -> dict[str, str]:
@@ -260,7 +302,7 @@ def create_graph_app(config: GraphConfig | None = None) -> FastAPI:
             return _error(fault.errorCode, status=fault.httpStatus)
         wamid = f"wamid.sandbox.{uuid.uuid4().hex}"
         double.sent.append({"phoneNumberId": phone_number_id, "id": wamid, "body": body})
-        double.later(_report_statuses(double, phone_number_id, to, wamid, fault))
+        _report_statuses(double, phone_number_id, to, wamid, fault)
         digits = to.lstrip("+")
         return JSONResponse(
             {
@@ -389,7 +431,7 @@ def create_graph_app(config: GraphConfig | None = None) -> FastAPI:
 
     @app.get("/control/sent")
     async def sent() -> Response:
-        return JSONResponse(double.sent)
+        return JSONResponse(list(double.sent))
 
     return app
 
@@ -415,11 +457,10 @@ async def _review(double: GraphDouble, template: StoredTemplate) -> None:
     await double.deliver(_template_change(template, template.status, reason))
 
 
-async def _report_statuses(
-    double: GraphDouble, phone_number_id: str, to: str, wamid: str, fault: Fault | None
-) -> None:
+def _status_steps(
+    config: GraphConfig, to: str, wamid: str, fault: Fault | None
+) -> list[tuple[float, dict[str, Any]]]:
     """Sent, delivered and read after their delays; or sent then failed when asked."""
-    config = double.config
     recipient = to.lstrip("+")
     steps: list[tuple[float, dict[str, Any]]] = []
     timestamp = str(int(time.time()))
@@ -449,14 +490,30 @@ async def _report_statuses(
         steps = [
             (delay, status) for (delay, _), (_, status) in zip(steps, reversed(steps), strict=True)
         ]
+    return steps
+
+
+def _report_statuses(
+    double: GraphDouble, phone_number_id: str, to: str, wamid: str, fault: Fault | None
+) -> None:
     waba = double.waba_of_number.get(phone_number_id, phone_number_id)
+    steps = _status_steps(double.config, to, wamid, fault)
+    if fault is None:
+        for delay, status in steps:
+            double.report_later(delay, waba=waba, phone_number_id=phone_number_id, status=status)
+    else:  # a faulted message's reports go alone, so the fault touches only them
+        double.later(_report_alone(double, waba, phone_number_id, steps, fault))
+
+
+async def _report_alone(
+    double: GraphDouble,
+    waba: str,
+    phone_number_id: str,
+    steps: list[tuple[float, dict[str, Any]]],
+    fault: Fault,
+) -> None:
     elapsed = 0.0
     for delay, status in steps:
         await asyncio.sleep(max(0.0, delay - elapsed))
         elapsed = max(elapsed, delay)
-        value = {
-            "messaging_product": "whatsapp",
-            "metadata": _metadata(phone_number_id),
-            "statuses": [status],
-        }
-        await double.deliver(_envelope(waba, "messages", value), fault=fault)
+        await double.deliver(_statuses(waba, phone_number_id, [status]), fault=fault)
