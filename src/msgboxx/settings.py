@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     pair_interval_seconds: float = Field(default=6.0, ge=0, le=3600)
     pair_burst: int = Field(default=45, ge=1, le=1000)
     dispatch_batch_size: int = 100
+    dispatch_max_in_flight: int = Field(default=400, ge=1)
     dispatch_poll_interval: float = 0.5
     dispatch_lease_seconds: float = 60.0
     dispatch_max_attempts: int = 8

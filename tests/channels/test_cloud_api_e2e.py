@@ -388,3 +388,24 @@ async def test_sandbox_serve__standalone_process_speaks_the_graph_api() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+async def test_send__a_burst_is_sent_once_each_and_recorded_without_waiting_for_a_lease(
+    cloud: CloudTenant, graph: Graph, clean_faults: None
+) -> None:
+    """Every send the network accepted is recorded, even one that ends while others are.
+
+    A send that finished while the batch's previous outcomes were being written
+    was once left unrecorded: it stayed Pending until its lease (60 s) expired,
+    and was then sent a second time.
+    """
+    customers = [fresh_number() for _ in range(120)]
+    contacts = [await cloud.customer_writes(graph, c) for c in customers]
+    paths = await asyncio.gather(*(send(cloud, c, "Burst") for c in contacts))
+    deadline = asyncio.get_running_loop().time() + 20  # well inside the 60 s lease
+    for path in paths:
+        while (body := (await cloud.api.get(path)).json())["sentAt"] is None:
+            assert asyncio.get_running_loop().time() < deadline, f"never sent: {body}"
+            await asyncio.sleep(0.05)
+    sends = [s["body"]["to"] for s in graph.double.sent if s["body"]["to"] in customers]
+    assert sorted(sends) == sorted(customers)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import uuid
 from collections import defaultdict
@@ -68,6 +69,9 @@ class Dispatcher(RoundLoop):
             pair_burst=settings.pair_burst,
         )
         self._next_template_sync = 0.0
+        # Batches still going out; the next batch is claimed while they do.
+        self._batches: set[asyncio.Task[None]] = set()
+        self._in_flight = 0
 
     async def run(self) -> None:
         log.info("dispatcher started", extra={"owner": self.owner})
@@ -77,6 +81,8 @@ class Dispatcher(RoundLoop):
         try:
             await self.rounds()
         finally:
+            # Let the batches already handed to the network finish and be recorded.
+            await asyncio.gather(*self._batches, return_exceptions=True)
             if listener is not None:
                 listener.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -98,6 +104,15 @@ class Dispatcher(RoundLoop):
         return submitted + await self._send_batch()
 
     async def _send_batch(self) -> int:
+        """Claim a batch and set it going; claim the next while it is out.
+
+        A batch waits on its slowest send. Waiting for the whole batch before
+        claiming the next left the network idle for most of each round, so up to
+        ``dispatch_max_in_flight`` messages are out at once, in as many batches.
+        """
+        room = self.settings.dispatch_max_in_flight - self._in_flight
+        if room <= 0:
+            return 0  # each batch wakes us as it finishes
         now = utcnow()
         lease = timedelta(seconds=self.settings.dispatch_lease_seconds)
         async with self.db.session(write=True) as session:
@@ -106,7 +121,7 @@ class Dispatcher(RoundLoop):
                 owner=self.owner,
                 now=now,
                 lease=lease,
-                limit=self.settings.dispatch_batch_size,
+                limit=min(self.settings.dispatch_batch_size, room),
                 pacing=self.pacing,
             )
             await session.commit()
@@ -115,6 +130,21 @@ class Dispatcher(RoundLoop):
             return 0
         async with self.db.session(write=False) as session:
             work = await self._load(session, claim.message_ids)
+        self._in_flight += len(claim.message_ids)
+        batch = asyncio.create_task(self._deliver(work), name="dispatch-batch")
+        self._batches.add(batch)
+        batch.add_done_callback(functools.partial(self._delivered, len(claim.message_ids)))
+        return len(claim.message_ids)
+
+    def _delivered(self, size: int, batch: asyncio.Task[None]) -> None:
+        self._batches.discard(batch)
+        self._in_flight -= size
+        if not batch.cancelled() and batch.exception() is not None:
+            # Unrecorded sends stay leased; the lease expires and they are retried.
+            log.error("dispatch batch failed", exc_info=batch.exception())
+        self.wake()
+
+    async def _deliver(self, work: list[Job | Outcome]) -> None:
         by_contact: dict[str, list[Job | Outcome]] = defaultdict(list)
         for item in work:
             key = item.message.to_number if isinstance(item, Job) else str(item.message_id)
@@ -126,11 +156,16 @@ class Dispatcher(RoundLoop):
         # window no protocol closes (the network accepted, we died before writing it).
         while not sending.done():
             await asyncio.wait({sending}, timeout=RECORD_EVERY)
-            if finished:
-                done, finished[:] = list(finished), []
-                await self._record(done)
+            await self._record_finished(finished)
+        # Sends that finished while the last record was being written: left
+        # unrecorded, their lease would expire and send them a second time.
+        await self._record_finished(finished)
         sending.result()
-        return len(claim.message_ids)
+
+    async def _record_finished(self, finished: list[Outcome]) -> None:
+        if finished:
+            done, finished[:] = list(finished), []
+            await self._record(done)
 
     async def _load(self, session: AsyncSession, ids: list[uuid.UUID]) -> list[Job | Outcome]:
         rows = await session.execute(
