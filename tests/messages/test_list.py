@@ -67,3 +67,18 @@ async def test_list__bad_filters_are_422(tenant: Tenant) -> None:
         "contactId=42",
     ):
         assert_problem(await tenant.api.get(f"/message?{query}"), 422)
+
+
+async def test_list__a_bare_to_date_includes_that_whole_day(tenant: Tenant) -> None:
+    contact_id = await tenant.contact()
+    sent = await send(tenant, contact_id, "today")
+    today = utcnow().date().isoformat()
+    listed = await tenant.api.get(
+        "/message", params={"contactId": contact_id, "fromDate": today, "toDate": today}
+    )
+    assert sent in [m["messageId"] for m in listed.json()["items"]]
+    yesterday = (utcnow() - timedelta(days=1)).date().isoformat()
+    before = await tenant.api.get(
+        "/message", params={"contactId": contact_id, "fromDate": yesterday, "toDate": yesterday}
+    )
+    assert before.json()["items"] == []

@@ -7,12 +7,14 @@ documented ``apiAccountid``), timestamps render as ``2022-07-05T20:08:48.453Z``.
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -45,8 +47,23 @@ def _representable(value: datetime | date) -> datetime | date:
     return value
 
 
+_BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _bare_date(value: Any) -> Any:
+    """``2024-05-01`` is that day, not its first instant: pydantic would read a datetime."""
+    if isinstance(value, str) and _BARE_DATE.fullmatch(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return value  # not a real day: the union's own error says so
+    return value
+
+
 # A date or a date-time given in a query; rejected (422) when it cannot be a UTC instant.
-DateOrInstant = Annotated[datetime | date, AfterValidator(_representable)]
+DateOrInstant = Annotated[
+    datetime | date, BeforeValidator(_bare_date), AfterValidator(_representable)
+]
 
 
 class ApiModel(BaseModel):
