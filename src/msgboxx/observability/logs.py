@@ -46,3 +46,6 @@ def configure(level: str = "INFO") -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True
+    # A line for every call to the Graph API (and every webhook sent) is noise at
+    # a thousand sends a second: outcomes are in the database and the metrics.
+    logging.getLogger("httpx").setLevel(max(root.level, logging.WARNING))
