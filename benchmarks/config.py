@@ -40,7 +40,7 @@ class Config:
     def from_env(cls) -> Config:
         quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")
         sizes = os.environ.get("BENCH_GROWTH") or (
-            "10000,100000" if quick else "10000,100000,1000000"
+            "10000,100000" if quick else "10000,1000000,10000000"
         )
         only = os.environ.get("BENCH_ONLY")
         sections = tuple(s.strip() for s in only.split(",")) if only else SECTIONS

@@ -1,11 +1,18 @@
-"""End to end: messages per second that reach Read through the Cloud API double.
+"""End to end: the highest rate that reaches Read, sustained, through the Cloud API double.
 
 Each message is accepted by ``POST /message``, sent by the dispatcher to the
 Graph API double (``msgboxx sandbox serve``, a separate process) and reported
-back by three signed status webhooks (sent, delivered, read). Phase one
-saturates the accept path with wrk and counts what reaches Read per second
-after a warm-up; phase two offers half that rate open-loop and reports the
-lag from accept to Sent, which at saturation would only measure the queue.
+back by signed status webhooks (sent, delivered, read; the double batches those
+that fall due together, as Meta does). Messages are offered open-loop at a
+rising ladder of rates; a rate is *sustained* when the client got every answer
+it asked for and at least 99% of the messages accepted during the step reached
+Read within a few seconds of its end, so no backlog builds. The highest
+sustained rate is then held for ``BENCH_E2E_SECONDS`` (60 s in a full run), and
+that run gives the figure and the lag from accept to Sent.
+
+Saturating the accept path instead (as the first version did) measures how a
+flood of accepts starves sending in the same process, not what the platform
+carries: a backlog then grows without bound while little reaches Read.
 """
 
 from __future__ import annotations
@@ -24,32 +31,34 @@ from benchmarks.stack import Stack, running
 from msgboxx.db import Database, utcnow
 from msgboxx.messages.models import Message
 
+# An upgraded number (Meta's 1,000 messages/s tier), and enough customers that
+# WhatsApp's pacing per customer (one message every 6 s after a burst) is not
+# what the figure measures.
+NUMBER_THROUGHPUT = 1000
+CUSTOMERS = 10_000
+LADDER = (100, 200, 300, 400, 500, 600, 800, 1000)
+READ_WITHIN = 5.0  # seconds after a step ends for its messages to reach Read
+SUSTAINED = 0.99
 
-async def _counts(stack: Stack, start: datetime, end: datetime) -> dict[str, Any]:
+
+async def _window(stack: Stack, start: datetime, end: datetime) -> dict[str, Any]:
     db = Database(stack.settings)
     try:
         async with db.session(write=False) as session:
-            read = await session.scalar(
-                select(func.count()).where(Message.read_at >= start, Message.read_at < end)
-            )
-            accepted = await session.scalar(
-                select(func.count()).where(Message.created_at >= start, Message.created_at < end)
-            )
-            pending = await session.scalar(select(func.count()).where(Message.status == "Pending"))
-            lags = [
-                (sent - created).total_seconds()
-                for created, sent in await session.execute(
-                    select(Message.created_at, Message.sent_at).where(
-                        Message.created_at >= start,
-                        Message.created_at < end,
-                        Message.sent_at.is_not(None),
+            rows = (
+                await session.execute(
+                    select(Message.created_at, Message.sent_at, Message.read_at).where(
+                        Message.created_at >= start, Message.created_at < end
                     )
                 )
-            ]
+            ).all()
+            pending = await session.scalar(select(func.count()).where(Message.status == "Pending"))
     finally:
         await db.dispose()
-    lags.sort()
-    return {"read": read or 0, "accepted": accepted or 0, "pending": pending or 0, "lags": lags}
+    limit = end + timedelta(seconds=READ_WITHIN)
+    lags = sorted((sent - created).total_seconds() for created, sent, _ in rows if sent)
+    read = sum(1 for _, _, read_at in rows if read_at is not None and read_at <= limit)
+    return {"accepted": len(rows), "read": read, "pending": pending or 0, "lags": lags}
 
 
 def _lag(lags: list[float], fraction: float) -> float | None:
@@ -59,72 +68,77 @@ def _lag(lags: list[float], fraction: float) -> float | None:
 
 
 def _drain(stack: Stack, *, timeout: float) -> None:
-    """Wait for the backlog of phase one to leave, so phase two starts from an empty queue."""
+    """Wait for any backlog to leave, so each step starts from an empty queue."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         now = utcnow()
-        if asyncio.run(_counts(stack, now, now))["pending"] == 0:
+        if asyncio.run(_window(stack, now, now))["pending"] == 0:
             break
         time.sleep(1)
-    time.sleep(3)
+
+
+def _step(stack: Stack, bodies: Path, *, rate: float, seconds: float) -> dict[str, Any]:
+    start = utcnow()
+    client = loadgen.open_loop(
+        url=stack.base, rate=rate, seconds=seconds, token=stack.fixture.token, bodies=bodies
+    )
+    end = utcnow()
+    time.sleep(READ_WITHIN)
+    window = asyncio.run(_window(stack, start, end))
+    answered = client["ok"] >= 0.99 * rate * seconds  # accepted on schedule, every one
+    reached = window["read"] >= SUSTAINED * max(1, window["accepted"])
+    seconds_run = (end - start).total_seconds()
+    step = {
+        "offeredRps": rate,
+        "sustained": answered and reached,
+        "acceptedPerSecond": round(window["accepted"] / seconds_run, 1),
+        "readPerSecond": round(window["read"] / seconds_run, 1),
+        "readFraction": round(window["read"] / max(1, window["accepted"]), 4),
+        "pendingAfter": window["pending"],
+        "lagToSentMs": {"p50": _lag(window["lags"], 0.5), "p99": _lag(window["lags"], 0.99)},
+        "client": client,
+    }
+    verdict = "sustained" if step["sustained"] else "NOT sustained"
+    print(f"    {rate:.0f}/s offered: {step['readPerSecond']:.0f} read/s, {verdict}", flush=True)
+    return step
 
 
 def _one(config: Config, workdir: Path, *, postgres: bool) -> dict[str, Any]:
+    store = "postgres" if postgres else "sqlite"
     with running(
         workdir,
         database_url=config.postgres_url if postgres else None,
         separate_worker=postgres,
         graph_double=True,
+        contacts=CUSTOMERS,
+        env={"MSGBOXX_NUMBER_THROUGHPUT": str(NUMBER_THROUGHPUT)},
     ) as stack:
-        fixture = stack.fixture
         bodies = fixtures.write_message_bodies(
-            workdir / "bodies.jsonl", account=fixture.cloud_account, contacts=fixture.cloud_contacts
+            workdir / "bodies.jsonl",
+            account=stack.fixture.cloud_account,
+            contacts=stack.fixture.cloud_contacts,
         )
-        env = {"BENCH_TOKEN": fixture.token, "BENCH_BODIES": str(bodies)}
-        warmup = min(10.0, config.e2e_seconds / 4)
-        began = utcnow()
-        wrk = loadgen.wrk(
-            stack.base,
-            "post_message.lua",
-            seconds=config.e2e_seconds,
-            connections=config.connections,
-            env=env,
-        )
-        ended = utcnow()
-        window_start = began + timedelta(seconds=warmup)
-        saturated = asyncio.run(_counts(stack, window_start, ended))
-        seconds = (ended - window_start).total_seconds()
-        read_rate = saturated["read"] / seconds
-        print(f"  e2e {'postgres' if postgres else 'sqlite'}: {read_rate:.0f} read/s", flush=True)
-        _drain(stack, timeout=60)
-        # Phase two: half the rate that reached Read, open loop, for the accept-to-Sent lag.
-        rate = max(5.0, round(read_rate / 2, 1))
-        half_start = utcnow()
-        offered = loadgen.open_loop(
-            url=stack.base,
-            rate=rate,
-            seconds=max(10.0, config.e2e_seconds / 2),
-            token=fixture.token,
-            bodies=bodies,
-        )
-        time.sleep(3)
-        steady = asyncio.run(_counts(stack, half_start, utcnow()))
+        step_seconds = 8.0 if config.quick else 20.0
+        print(f"  e2e {store}: ladder of {step_seconds:.0f} s steps", flush=True)
+        ladder: list[dict[str, Any]] = []
+        best: float | None = None
+        for rate in LADDER:
+            step = _step(stack, bodies, rate=rate, seconds=step_seconds)
+            ladder.append(step)
+            _drain(stack, timeout=60)
+            if not step["sustained"]:
+                break
+            best = rate
+        held = best if best is not None else LADDER[0]
+        print(f"  e2e {store}: holding {held}/s for {config.e2e_seconds:.0f} s", flush=True)
+        final = _step(stack, bodies, rate=held, seconds=config.e2e_seconds)
         cpu = {name: round(p.cpu_seconds(), 1) for name, p in stack.processes.items()}
     return {
-        "readPerSecond": round(read_rate, 1),
-        "acceptedPerSecond": round(saturated["accepted"] / seconds, 1),
-        "pendingAtEnd": saturated["pending"],
-        "windowSeconds": round(seconds, 1),
-        "wrk": wrk,
-        "saturatedLagMs": {
-            "p50": _lag(saturated["lags"], 0.5),
-            "p99": _lag(saturated["lags"], 0.99),
-        },
-        "halfRate": {
-            "offeredRps": rate,
-            "client": offered,
-            "lagToSentMs": {"p50": _lag(steady["lags"], 0.5), "p99": _lag(steady["lags"], 0.99)},
-        },
+        "readPerSecond": final["readPerSecond"] if final["sustained"] else 0.0,
+        "heldRps": held,
+        "heldSeconds": config.e2e_seconds,
+        "held": final,
+        "ladder": ladder,
         "cpuSecondsByProcess": cpu,
     }
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import time
 from pathlib import Path
@@ -60,15 +61,16 @@ async def run(
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     errors = 0
+    # One sequence for all connections: each body (each contact) in turn, as a
+    # business messaging many customers would, not the first few on every connection.
+    sequence = itertools.count()
 
     async def connection() -> None:
         nonlocal errors
         reader, writer = await asyncio.open_connection(host, port)
-        index = 0
         while (scheduled := await due.get()) is not None:
-            index += 1
             try:
-                writer.write(requests[index % len(requests)])
+                writer.write(requests[next(sequence) % len(requests)])
                 status = await _read_response(reader)
             except (OSError, asyncio.IncompleteReadError, ValueError):
                 errors += 1

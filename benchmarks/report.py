@@ -53,17 +53,17 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             if "error" in item:
                 out.append((f"End to end ({store})", "failed", item["error"][:60]))
                 continue
-            lag = item["halfRate"]["lagToSentMs"]
+            lag = item["held"]["lagToSentMs"]
             out.append(
                 (
-                    f"End to end to Read ({store}), msg/s",
+                    f"End to end to Read ({store}), msg/s held {item['heldSeconds']:.0f} s",
                     f"{item['readPerSecond']:.0f}",
                     f"≥ 1000: {_verdict(item['readPerSecond'] >= TARGETS['e2e'])}",
                 )
             )
             out.append(
                 (
-                    f"  accept→Sent lag at {item['halfRate']['offeredRps']:.0f}/s p50/p99 ms",
+                    f"  accept→Sent lag at {item['heldRps']:.0f}/s p50/p99 ms",
                     f"{lag['p50']} / {lag['p99']}",
                     "",
                 )
