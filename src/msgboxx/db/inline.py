@@ -23,6 +23,7 @@ embedded default never does. PostgreSQL, for heavier use, keeps asyncpg.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable, Generator
 from functools import partial
@@ -31,11 +32,29 @@ from typing import Any
 import aiosqlite
 
 
+class _RunAtOnce:
+    """Stands in for aiosqlite's queue to its thread, which SQLAlchemy's
+    isolation-level setter writes to directly: with no thread to read it, the
+    setter would wait forever."""
+
+    def put_nowait(self, item: tuple[asyncio.Future[Any] | None, Callable[[], Any]]) -> None:
+        future, function = item
+        try:
+            result = function()
+        except BaseException as exc:  # handed to the waiting caller, as aiosqlite does
+            if future is not None:
+                future.set_exception(exc)
+        else:
+            if future is not None:
+                future.set_result(result)
+
+
 class InlineConnection(aiosqlite.Connection):
     """aiosqlite's interface, with each call run at once on the calling thread."""
 
     def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
         super().__init__(connector, iter_chunk_size=64)
+        self._tx = _RunAtOnce()  # type: ignore[assignment]
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:
