@@ -7,8 +7,9 @@ that fall due together, as Meta does). Messages are offered open-loop at a
 rising ladder of rates; a rate is *sustained* when the client got every answer
 it asked for and at least 99% of the messages accepted during the step reached
 Read within a few seconds of its end, so no backlog builds. The highest
-sustained rate is then held for ``BENCH_E2E_SECONDS`` (60 s in a full run), and
-that run gives the figure and the lag from accept to Sent.
+sustained rate is then held for ``BENCH_E2E_SECONDS`` (60 s in a full run), or
+the rung below it when it does not last that long; that run gives the figure
+and the lag from accept to Sent.
 
 Saturating the accept path instead (as the first version did) measures how a
 flood of accepts starves sending in the same process, not what the platform
@@ -36,7 +37,7 @@ from msgboxx.messages.models import Message
 # what the figure measures.
 NUMBER_THROUGHPUT = 1000
 CUSTOMERS = 10_000
-LADDER = (100, 200, 300, 400, 500, 600, 800, 1000)
+LADDER = (100, 150, 200, 250, 300, 400, 500, 600, 800, 1000)
 READ_WITHIN = 5.0  # seconds after a step ends for its messages to reach Read
 SUSTAINED = 0.99
 
@@ -121,17 +122,23 @@ def _one(config: Config, workdir: Path, *, postgres: bool) -> dict[str, Any]:
         step_seconds = 8.0 if config.quick else 20.0
         print(f"  e2e {store}: ladder of {step_seconds:.0f} s steps", flush=True)
         ladder: list[dict[str, Any]] = []
-        best: float | None = None
+        sustained: list[float] = []
         for rate in LADDER:
             step = _step(stack, bodies, rate=rate, seconds=step_seconds)
             ladder.append(step)
             _drain(stack, timeout=60)
             if not step["sustained"]:
                 break
-            best = rate
-        held = best if best is not None else LADDER[0]
-        print(f"  e2e {store}: holding {held}/s for {config.e2e_seconds:.0f} s", flush=True)
-        final = _step(stack, bodies, rate=held, seconds=config.e2e_seconds)
+            sustained.append(rate)
+        # Hold the highest rung for the full length; if it does not last, the one below.
+        held = LADDER[0]
+        final: dict[str, Any] = {}
+        for held in reversed(sustained[-2:] or [LADDER[0]]):
+            print(f"  e2e {store}: holding {held}/s for {config.e2e_seconds:.0f} s", flush=True)
+            final = _step(stack, bodies, rate=held, seconds=config.e2e_seconds)
+            _drain(stack, timeout=60)
+            if final["sustained"]:
+                break
         cpu = {name: round(p.cpu_seconds(), 1) for name, p in stack.processes.items()}
     return {
         "readPerSecond": final["readPerSecond"] if final["sustained"] else 0.0,
