@@ -90,6 +90,14 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                 + _verdict(memory["growthFromWarm"] < TARGETS["rss"]),
             )
         )
+        if memory.get("growthInSecondHalf") is not None:
+            out.append(
+                (
+                    "  RSS rise within the soak's second half",
+                    f"{memory['growthInSecondHalf']:+.1%}",
+                    "",
+                )
+            )
     return out
 
 

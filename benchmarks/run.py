@@ -14,7 +14,7 @@ from typing import Any
 
 from benchmarks import ceiling, e2e, growth, memory, report
 from benchmarks.config import Config
-from benchmarks.stack import running
+from benchmarks.stack import STEADY_CUSTOMERS, STEADY_ENV, running
 
 
 def _machine() -> dict[str, Any]:
@@ -39,7 +39,7 @@ def main() -> None:
     workroot = Path(tempfile.mkdtemp(prefix="msgboxx-bench-"))
     try:
         if "ceiling" in config.sections or "latency" in config.sections:
-            with running(workroot / "embedded") as stack:
+            with running(workroot / "embedded", contacts=STEADY_CUSTOMERS, env=STEADY_ENV) as stack:
                 found = ceiling.measure(config, stack)
                 results["ceiling"] = found
                 if "latency" in config.sections:
