@@ -30,6 +30,7 @@ from msgboxx.channels.base import (
 from msgboxx.channels.cloud_api import errors, incoming, outgoing, wire
 from msgboxx.channels.cloud_api.credentials import CloudApiCredentials, MissingCredentials
 from msgboxx.contacts.models import ContactStatus
+from msgboxx.core import background
 from msgboxx.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -198,18 +199,7 @@ class CloudApiChannel:
 
     def _later(self, work: Awaitable[object]) -> None:
         """Report outside the caller: it may hold the database's one writer."""
-
-        async def guarded() -> None:
-            try:
-                await work
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("reporting a Cloud API event failed")
-
-        task = asyncio.get_running_loop().create_task(guarded())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        background.start(self._tasks, work, failure="reporting a Cloud API event failed")
 
     async def drain(self) -> None:
         """Wait for reports already started (tests and shutdown)."""

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import JSONResponse, Response
 
 from msgboxx.channels.cloud_api import errors
+from msgboxx.core import background
 from msgboxx.templates import placeholders
 
 log = logging.getLogger(__name__)
@@ -137,17 +138,7 @@ class GraphDouble:
         return None
 
     def later(self, work: Any) -> None:
-        async def guarded() -> None:
-            try:
-                await work
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("sandbox webhook delivery failed")
-
-        task = asyncio.get_running_loop().create_task(guarded())
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        background.start(self.tasks, work, failure="sandbox webhook delivery failed")
 
     def report_later(
         self, delay: float, *, waba: str, phone_number_id: str, status: dict[str, Any]
