@@ -28,6 +28,8 @@ def summarise(collapsed: Path, *, top: int = 25) -> str:
     total = 0
     for line in collapsed.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
+        if not count_text.isdigit():
+            continue  # a frame name of generated code can hold a newline
         count = int(count_text)
         frames = stack.split(";")
         total += count
