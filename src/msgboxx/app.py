@@ -96,16 +96,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     problems.install(app)
     openapi.install(app)
+    # A request is matched against the routes in this order, one by one: the
+    # busiest (tokens, messages, the network's webhooks) come first.
     for router in (
         auth_router,
+        messages_router,
+        whatsapp_router,
+        contacts_router,
+        broadcasts_router,
         accounts_router,
         inboxes_router,
-        contacts_router,
-        messages_router,
         templates_router,
-        broadcasts_router,
         webhooks_router,
-        whatsapp_router,
         health.router,
     ):
         app.include_router(router)
