@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,14 +26,32 @@ from msgboxx.db.paging import fetch_page
 M = TypeVar("M")
 
 
-def visible_account_ids(principal: Principal) -> Select[uuid.UUID]:
-    """The ids of the accounts this principal may see, as a subquery."""
-    query = select(ApiAccount.id).where(ApiAccount.org_id == principal.org_id)
-    if not principal.is_admin:
+def _visible_ids(org_id: Any, agent_id: Any | None) -> Select[uuid.UUID]:
+    query = select(ApiAccount.id).where(ApiAccount.org_id == org_id)
+    if agent_id is not None:
         query = query.join(AccountAgent, AccountAgent.account_id == ApiAccount.id).where(
-            AccountAgent.user_id == principal.user_id
+            AccountAgent.user_id == agent_id
         )
     return query
+
+
+def visible_account_ids(principal: Principal) -> Select[uuid.UUID]:
+    """The ids of the accounts this principal may see, as a subquery."""
+    return _visible_ids(principal.org_id, None if principal.is_admin else principal.user_id)
+
+
+def prebuilt_visible_account_ids(*, admin: bool) -> Select[uuid.UUID]:
+    """The same rule with bind parameters, for statements built once at import.
+
+    Building a statement costs more than running an indexed lookup on SQLite;
+    the hot paths build theirs once and bind :func:`visibility` at each call.
+    """
+    return _visible_ids(bindparam("org_id"), None if admin else bindparam("agent_id"))
+
+
+def visibility(principal: Principal) -> dict[str, uuid.UUID]:
+    """The values :func:`prebuilt_visible_account_ids` binds for this principal."""
+    return {"org_id": principal.org_id, "agent_id": principal.user_id}
 
 
 def visible(

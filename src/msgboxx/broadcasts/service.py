@@ -66,7 +66,7 @@ async def send(
     parameters: list[str] | None,
 ) -> Broadcast:
     to = await messages.recipient(session, principal, account_id=account_id, contact_id=contact_id)
-    if to.contact.status == ContactStatus.unsubscribed:
+    if to.status == ContactStatus.unsubscribed:
         raise Unprocessable.for_field(
             "contactId", "the contact has unsubscribed and may not receive broadcasts"
         )
@@ -75,7 +75,7 @@ async def send(
     )
     values = template_parameters(template, message=message, parameters=parameters)
     now = utcnow()
-    queued = messages.enqueue(
+    queued = await messages.enqueue(
         session,
         to=to,
         text=placeholders.fill(template.text, values),

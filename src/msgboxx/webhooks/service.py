@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, event, or_, select
+from sqlalchemy import and_, bindparam, event, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -75,6 +75,24 @@ def emit(
     )
 
 
+# The subscriptions that may want an account's events; built once, because every
+# accepted message and status report runs it (building it cost more than running it).
+_SUBSCRIPTIONS_OF_ACCOUNTS = (
+    select(ApiAccount.id, WebhookSubscription.id, WebhookSubscription.events)
+    .join(
+        WebhookSubscription,
+        and_(
+            WebhookSubscription.org_id == ApiAccount.org_id,
+            or_(
+                WebhookSubscription.account_id.is_(None),
+                WebhookSubscription.account_id == ApiAccount.id,
+            ),
+        ),
+    )
+    .where(ApiAccount.id.in_(bindparam("account_ids", expanding=True)))
+)
+
+
 @event.listens_for(Session, "before_commit")
 def _write_outbox(session: Session) -> None:
     """Turn the session's events into delivery rows, inside the committing transaction."""
@@ -83,18 +101,7 @@ def _write_outbox(session: Session) -> None:
     if not pending:
         return
     rows = session.execute(
-        select(ApiAccount.id, WebhookSubscription.id, WebhookSubscription.events)
-        .join(
-            WebhookSubscription,
-            and_(
-                WebhookSubscription.org_id == ApiAccount.org_id,
-                or_(
-                    WebhookSubscription.account_id.is_(None),
-                    WebhookSubscription.account_id == ApiAccount.id,
-                ),
-            ),
-        )
-        .where(ApiAccount.id.in_({e.account_id for e in pending}))
+        _SUBSCRIPTIONS_OF_ACCOUNTS, {"account_ids": list({e.account_id for e in pending})}
     ).all()
     if not rows:
         return
