@@ -6,8 +6,10 @@ documented ``apiAccountid``), timestamps render as ``2022-07-05T20:08:48.453Z``.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -76,16 +78,29 @@ class ApiModel(BaseModel):
     def _match_names_case_insensitively(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        names = {}
-        for name, field in cls.model_fields.items():
-            names[(field.alias or name).lower()] = field.alias or name
+        names = _wire_names(cls)
+        if all(key in names.exact for key in data):
+            return data  # what every client following the contract sends
         out: dict[str, Any] = {}
         for key, value in data.items():
-            target = names.get(key.lower(), key) if isinstance(key, str) else key
+            target = names.by_lowercase.get(key.lower(), key) if isinstance(key, str) else key
             if target in out and target != key:
                 continue  # an exact spelling given alongside wins
             out[target] = value
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class _WireNames:
+    exact: frozenset[str]
+    by_lowercase: dict[str, str]
+
+
+@functools.cache
+def _wire_names(model: type[BaseModel]) -> _WireNames:
+    """A model's field names as sent on the wire, worked out once per model."""
+    exact = [field.alias or name for name, field in model.model_fields.items()]
+    return _WireNames(frozenset(exact), {name.lower(): name for name in exact})
 
 
 T = TypeVar("T")

@@ -30,7 +30,8 @@ class MessageOut(ApiModel):
 
     @classmethod
     def of(cls, message: Message) -> MessageOut:
-        return cls(
+        """From a stored message: its values are already valid, so none is checked again."""
+        return cls.model_construct(
             apiAccountId=message.account_id,
             contactId=message.contact_id,
             messageId=message.id,
