@@ -7,7 +7,6 @@ and survive a failed round the same way.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -47,16 +46,29 @@ class RoundLoop:
         """How long to wait after an empty round when nobody wakes us."""
         raise NotImplementedError
 
+    def again_at_once(self, found: int) -> bool:
+        """Whether a round that found this much leaves more for the next at once."""
+        return found > 0
+
+    # After a wake, how long to let more work arrive before the next round, so
+    # that work queued moments apart is taken in one round (0: none).
+    gather_seconds = 0.0
+
     async def rounds(self) -> None:
         while not self._stopping:
             self._wake.clear()  # before the round: a wake during it is not lost
             try:
-                busy = await self.run_once()
+                found = await self.run_once()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("background round failed", extra={"loop": self.name})
-                busy = 0
-            if busy == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.idle_seconds())
+                found = 0
+            if self.again_at_once(found):
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.idle_seconds())
+            except TimeoutError:
+                continue
+            if self.gather_seconds and not self._stopping:
+                await asyncio.sleep(self.gather_seconds)
