@@ -14,14 +14,25 @@ broadcasts.
 
 from __future__ import annotations
 
+import functools
 import random
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -48,7 +59,7 @@ class Pacing:
 @dataclass(frozen=True, slots=True)
 class Claim:
     message_ids: list[uuid.UUID]
-    # When nothing could be taken because a number is at its rate: seconds until it may.
+    # When a number with due messages is at its rate: seconds until it may send again.
     retry_in: float | None = None
 
 
@@ -56,7 +67,8 @@ class Claim:
 LANES = ("text", "template")
 
 
-def _due(now: datetime) -> ColumnElement[bool]:
+def _due() -> ColumnElement[bool]:
+    now: BindParameter[datetime] = bindparam("now")
     return and_(
         Message.next_attempt_at <= now,
         or_(Message.lease_until.is_(None), Message.lease_until < now),
@@ -76,6 +88,59 @@ def _first_in_line() -> ColumnElement[bool]:
     )
 
 
+# Every statement of a claim is built once, with bind parameters: a claim runs
+# many times a second under load, and building these cost more than running them.
+_NUMBERS_WITH_DUE = select(Message.account_id).where(_due()).distinct().limit(50)
+_FIRST_DUE = (
+    select(Message.id, Message.contact_id, RecipientPacing.tat)
+    .outerjoin(RecipientPacing, RecipientPacing.contact_id == Message.contact_id)
+    .where(
+        Message.account_id == bindparam("account_id"),
+        Message.kind == bindparam("lane"),
+        _due(),
+        _first_in_line(),
+        or_(RecipientPacing.tat.is_(None), RecipientPacing.tat <= bindparam("pair_deadline")),
+    )
+    .order_by(Message.next_attempt_at, Message.created_at)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True, of=Message)
+)
+_LEASE = (
+    update(Message)
+    .where(Message.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        lease_until=bindparam("until"),
+        lease_owner=bindparam("owner"),
+        attempts=Message.attempts + 1,
+    )
+    .execution_options(synchronize_session=False)
+)
+_NUMBER_TAT = (
+    select(NumberPacing.tat).where(NumberPacing.account_id == bindparam("number")).with_for_update()
+)
+_MOVE_NUMBER_TAT = (
+    update(NumberPacing)
+    .where(NumberPacing.account_id == bindparam("number"))
+    .values(tat=bindparam("moved_to"))
+)
+
+
+@functools.cache
+def _upserts(dialect: str) -> tuple[Any, Any]:
+    """The pacing rows' INSERT ... ON CONFLICT statements, in the dialect's own form."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    number_row = (
+        insert(NumberPacing)
+        .values(account_id=bindparam("number"), tat=bindparam("now"))
+        .on_conflict_do_nothing(index_elements=[NumberPacing.account_id])
+    )
+    recipients = insert(cast(Table, RecipientPacing.__table__))
+    recipient_rows = recipients.on_conflict_do_update(
+        index_elements=[RecipientPacing.contact_id], set_={"tat": recipients.excluded.tat}
+    )
+    return number_row, recipient_rows
+
+
 async def claim_messages(
     session: AsyncSession,
     *,
@@ -86,9 +151,7 @@ async def claim_messages(
     pacing: Pacing,
 ) -> Claim:
     """Lease due messages, number by number, within each number's and customer's rate."""
-    accounts = list(
-        await session.scalars(select(Message.account_id).where(_due(now)).distinct().limit(50))
-    )
+    accounts = list(await session.scalars(_NUMBERS_WITH_DUE, {"now": now}))
     random.shuffle(accounts)  # no number waits behind another's backlog
     claimed: list[uuid.UUID] = []
     retry_in: float | None = None
@@ -112,20 +175,17 @@ async def claim_messages(
         if not rows:
             continue
         ids = [row.id for row in rows]
+        await session.execute(_LEASE, {"ids": ids, "until": now + lease, "owner": owner})
         await session.execute(
-            update(Message)
-            .where(Message.id.in_(ids))
-            .values(lease_until=now + lease, lease_owner=owner, attempts=Message.attempts + 1)
-            .execution_options(synchronize_session=False)
-        )
-        await session.execute(
-            update(NumberPacing)
-            .where(NumberPacing.account_id == account_id)
-            .values(tat=tat + timedelta(seconds=len(ids) / pacing.number_rate))
+            _MOVE_NUMBER_TAT,
+            {
+                "number": account_id,
+                "moved_to": tat + timedelta(seconds=len(ids) / pacing.number_rate),
+            },
         )
         await _advance_recipients(session, rows, now=now, interval=pacing.pair_interval)
         claimed.extend(ids)
-    return Claim(claimed, None if claimed else retry_in)
+    return Claim(claimed, retry_in)
 
 
 async def _first_due(
@@ -139,35 +199,23 @@ async def _first_due(
 ) -> list[Any]:
     """The oldest due messages of one lane of one number that may go now."""
     result = await session.execute(
-        select(Message.id, Message.contact_id, RecipientPacing.tat)
-        .outerjoin(RecipientPacing, RecipientPacing.contact_id == Message.contact_id)
-        .where(
-            Message.account_id == account_id,
-            Message.kind == lane,
-            _due(now),
-            _first_in_line(),
-            or_(
-                RecipientPacing.tat.is_(None),
-                RecipientPacing.tat <= now + pacing.pair_tolerance,
-            ),
-        )
-        .order_by(Message.next_attempt_at, Message.created_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True, of=Message)
+        _FIRST_DUE,
+        {
+            "account_id": account_id,
+            "lane": lane,
+            "now": now,
+            "pair_deadline": now + pacing.pair_tolerance,
+            "limit": limit,
+        },
     )
     return list(result.all())
 
 
 async def _locked_tat(session: AsyncSession, account_id: uuid.UUID, now: datetime) -> datetime:
     """The number's pacing row, locked until the claim commits (other workers wait)."""
-    await session.execute(
-        _insert(session)(NumberPacing)
-        .values(account_id=account_id, tat=now)
-        .on_conflict_do_nothing(index_elements=[NumberPacing.account_id])
-    )
-    tat = await session.scalar(
-        select(NumberPacing.tat).where(NumberPacing.account_id == account_id).with_for_update()
-    )
+    number_row, _ = _upserts(session.get_bind().dialect.name)
+    await session.execute(number_row, {"number": account_id, "now": now})
+    tat = await session.scalar(_NUMBER_TAT, {"number": account_id})
     return tat or now
 
 
@@ -184,17 +232,8 @@ async def _advance_recipients(
     ]
     if not values:
         return
-    stmt = _insert(session)(RecipientPacing).values(values)
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[RecipientPacing.contact_id], set_={"tat": stmt.excluded.tat}
-        )
-    )
-
-
-def _insert(session: AsyncSession) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT on both SQLite and PostgreSQL."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    _, recipient_rows = _upserts(session.get_bind().dialect.name)
+    await session.execute(recipient_rows, values)
 
 
 async def claim_template_submissions(
