@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
+import aiohttp
 import httpx
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from msgboxx.channels.base import (
     ChannelEvent,
@@ -19,6 +23,7 @@ from msgboxx.channels.base import (
     TemplateSubmission,
 )
 from msgboxx.channels.cloud_api import CloudApiChannel
+from msgboxx.channels.cloud_api.channel import new_client
 from msgboxx.templates.models import TemplateStatus
 
 SETTINGS = {
@@ -46,25 +51,65 @@ def outbound(**changes: Any) -> OutboundMessage:
 
 
 class Recorder:
-    """A transport that is a plain function, and the events the channel reported."""
+    """What a stand-in Graph API (a real HTTP server) was asked, and the events reported.
+
+    ``answer`` turns each request, as httpx models it, into the response to give;
+    raising ``TimeoutError`` makes the server hang past the channel's timeout.
+    """
 
     def __init__(self, answer: Callable[[httpx.Request], httpx.Response]) -> None:
         self.requests: list[httpx.Request] = []
         self.events: list[ChannelEvent] = []
-        self._answer = answer
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return self._answer(request)
+        self.answer = answer
+        _GRAPH.recorder = self
 
     async def report(self, events: Sequence[ChannelEvent]) -> None:
         self.events.extend(events)
 
     def channel(self) -> CloudApiChannel:
-        client = httpx.AsyncClient(transport=httpx.MockTransport(self.handle))
         return CloudApiChannel(
-            client=client, base_url="https://graph.test", version="v21.0", report=self.report
+            client=_GRAPH.client, base_url=_GRAPH.url, version="v21.0", report=self.report
         )
+
+
+class _StandIn:
+    url = ""
+    client: aiohttp.ClientSession
+    recorder: Recorder
+
+
+_GRAPH = _StandIn()
+HANG_SECONDS = 2.0  # the channel below gives up after 0.5 s
+
+
+async def _answer(raw: web.Request) -> web.StreamResponse:
+    recorder = _GRAPH.recorder
+    request = httpx.Request(
+        raw.method, str(raw.url), headers=list(raw.headers.items()), content=await raw.read()
+    )
+    recorder.requests.append(request)
+    try:
+        answer = recorder.answer(request)
+    except TimeoutError:
+        await asyncio.sleep(HANG_SECONDS)
+        return web.Response(status=504)
+    headers = {k: v for k, v in answer.headers.items() if k.lower() != "content-length"}
+    return web.Response(status=answer.status_code, body=answer.content, headers=headers)
+
+
+@pytest.fixture(scope="module", autouse=True)
+async def graph_stand_in() -> AsyncIterator[None]:
+    app = web.Application()
+    app.router.add_route("*", "/{path:.*}", _answer)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    _GRAPH.url = str(server.make_url("")).rstrip("/")
+    _GRAPH.client = new_client(timeout=0.5)
+    try:
+        yield
+    finally:
+        await _GRAPH.client.close()
+        await server.close()
 
 
 def accepted(_request: httpx.Request) -> httpx.Response:
@@ -102,7 +147,7 @@ async def test_send__text_posts_exactly_metas_shape_and_returns_the_wamid() -> N
     assert wamid == "wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"
     [request] = recorder.requests
     assert request.method == "POST"
-    assert str(request.url) == "https://graph.test/v21.0/106540352242922/messages"
+    assert request.url.path == "/v21.0/106540352242922/messages"
     assert request.headers["authorization"] == "Bearer EAAG-test-token"
     assert json.loads(request.content) == {
         "messaging_product": "whatsapp",
@@ -172,7 +217,7 @@ async def test_submit_template__posts_body_with_examples_from_the_templates_exam
     provider_id = await recorder.channel().submit_template(submission)
     assert provider_id == "806312974732579"
     [request] = recorder.requests
-    assert str(request.url) == "https://graph.test/v21.0/102290129340398/message_templates"
+    assert request.url.path == "/v21.0/102290129340398/message_templates"
     assert json.loads(request.content) == {
         "name": "order_update",
         "category": "UTILITY",
@@ -313,7 +358,7 @@ async def test_send__server_trouble_is_retryable(
 
 async def test_send__timeout_is_retryable() -> None:
     def hang(request: httpx.Request) -> httpx.Response:
-        raise httpx.ReadTimeout("slow", request=request)
+        raise TimeoutError
 
     with pytest.raises(SendError) as caught:
         await Recorder(hang).channel().send(outbound())

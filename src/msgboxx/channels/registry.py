@@ -42,4 +42,4 @@ class ChannelRegistry:
     async def close(self) -> None:
         await self.sandbox.close()
         await self.cloud_api.close()
-        await self._client.aclose()
+        await self._client.close()
