@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
@@ -127,6 +128,26 @@ async def test_auth__missing_or_bad_tokens_are_401_problems(server: Server, tena
             await client.get("/contact", headers={"Authorization": f"Bearer {expired}"}), 401
         )
         assert "expired" in body["detail"]
+
+
+async def test_auth__a_token_that_worked_stops_working_when_it_expires(
+    server: Server, tenant: Tenant
+) -> None:
+    """Checked signatures are remembered; the expiry must still be read each time."""
+    key = server.app.state.settings.signing_key
+    admin = jwt.decode(tenant.token, options={"verify_signature": False})["sub"]
+    now = int(time.time())
+    token = jwt.encode(
+        {"sub": admin, "iss": "msgboxx", "iat": now, "exp": now + 2},
+        key,
+        algorithm="HS256",
+    )
+    async with server.client(token) as client:
+        assert (await client.get("/whoami")).status_code == 200
+        while time.time() < now + 2:
+            await asyncio.sleep(0.1)
+        body = assert_problem(await client.get("/whoami"), 401)
+    assert "expired" in body["detail"]
 
 
 async def test_auth__the_original_authorisation_spelling_works(
