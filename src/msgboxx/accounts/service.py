@@ -198,9 +198,13 @@ async def find_by_phone_number(session: AsyncSession, phone_number: str) -> ApiA
     return await session.scalar(select(ApiAccount).where(ApiAccount.phone_number == phone_number))
 
 
+# Built once: every webhook from the network runs it.
+_ON_CHANNEL = select(ApiAccount).where(ApiAccount.channel == bindparam("channel"))
+
+
 async def on_channel(session: AsyncSession, *, channel: str) -> list[ApiAccount]:
     """Every account on one channel (webhooks find their account among these)."""
-    return list(await session.scalars(select(ApiAccount).where(ApiAccount.channel == channel)))
+    return list(await session.scalars(_ON_CHANNEL, {"channel": channel}))
 
 
 async def set_channel_status(

@@ -191,15 +191,19 @@ async def list_messages(
     return await fetch_page(session, query, page)
 
 
+# Built once: every status webhook runs it.
+_BY_PROVIDER_IDS = select(Message).where(
+    Message.provider_message_id.in_(bindparam("ids", expanding=True))
+)
+
+
 async def find_by_provider_ids(
     session: AsyncSession, provider_message_ids: Collection[str]
 ) -> dict[str, Message]:
     """The messages the network knows by these ids, loaded in one query."""
     if not provider_message_ids:
         return {}
-    found = await session.scalars(
-        select(Message).where(Message.provider_message_id.in_(set(provider_message_ids)))
-    )
+    found = await session.scalars(_BY_PROVIDER_IDS, {"ids": list(set(provider_message_ids))})
     return {m.provider_message_id: m for m in found if m.provider_message_id is not None}
 
 
