@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from msgboxx.accounts.models import ApiAccount
@@ -38,6 +38,25 @@ from msgboxx.templates.models import Template, TemplateStatus
 log = logging.getLogger(__name__)
 RECORD_EVERY = 0.01  # seconds between outcome commits while a batch is being sent
 TEMPLATE_BATCH = 20  # template submissions claimed in one round
+
+
+# Built once: every batch runs them (building a statement cost more than running it).
+_CLAIMED_WORK = (
+    select(
+        Message,
+        ApiAccount.phone_number,
+        ApiAccount.channel,
+        ApiAccount.channel_settings,
+        Contact.mobile_number,
+        Template,
+    )
+    .join(ApiAccount, ApiAccount.id == Message.account_id)
+    .outerjoin(Contact, Contact.id == Message.contact_id)
+    .outerjoin(Template, Template.id == Message.template_id)
+    .where(Message.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Message.created_at)
+)
+_MESSAGES_BY_ID = select(Message).where(Message.id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,21 +211,7 @@ class Dispatcher(RoundLoop):
             await self._record(done)
 
     async def _load(self, session: AsyncSession, ids: list[uuid.UUID]) -> list[Job | Outcome]:
-        rows = await session.execute(
-            select(
-                Message,
-                ApiAccount.phone_number,
-                ApiAccount.channel,
-                ApiAccount.channel_settings,
-                Contact.mobile_number,
-                Template,
-            )
-            .join(ApiAccount, ApiAccount.id == Message.account_id)
-            .outerjoin(Contact, Contact.id == Message.contact_id)
-            .outerjoin(Template, Template.id == Message.template_id)
-            .where(Message.id.in_(ids))
-            .order_by(Message.created_at)
-        )
+        rows = await session.execute(_CLAIMED_WORK, {"ids": ids})
         work: list[Job | Outcome] = []
         for message, from_number, channel, channel_settings, to_number, template in rows:
             if to_number is None or message.text is None:
@@ -251,9 +256,7 @@ class Dispatcher(RoundLoop):
         """Write every outcome of the batch in one transaction, only for our own leases."""
         now = utcnow()
         async with self.db.session(write=True) as session:
-            rows = await session.scalars(
-                select(Message).where(Message.id.in_([o.message_id for o in outcomes]))
-            )
+            rows = await session.scalars(_MESSAGES_BY_ID, {"ids": [o.message_id for o in outcomes]})
             by_id = {message.id: message for message in rows}
             accepted: list[tuple[Message, str]] = []
             for outcome in outcomes:

@@ -300,14 +300,14 @@ async def apply_held_reports(session: AsyncSession, *, max_age: timedelta) -> in
     return len(ids)
 
 
+# Built once: every recorded batch of sends runs it.
+_HELD_FOR = select(PendingStatusReport).where(
+    PendingStatusReport.provider_message_id.in_(bindparam("ids", expanding=True))
+)
+
+
 async def _apply_held(session: AsyncSession, *, provider_message_ids: list[str]) -> None:
-    held = list(
-        await session.scalars(
-            select(PendingStatusReport).where(
-                PendingStatusReport.provider_message_id.in_(provider_message_ids)
-            )
-        )
-    )
+    held = list(await session.scalars(_HELD_FOR, {"ids": provider_message_ids}))
     if not held:
         return
     # Lowest rank first so each step's time fills in; Failed (no rank) last.
