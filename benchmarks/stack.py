@@ -56,8 +56,13 @@ def running(
     graph_double: bool = False,
     contacts: int = 200,
     env: dict[str, str] | None = None,
+    dispatch: bool = True,
 ) -> Iterator[Stack]:
-    """Start msgboxx (embedded, or API + worker on PostgreSQL), optionally with the Graph double."""
+    """Start msgboxx (embedded, or API + worker on PostgreSQL), optionally with the Graph double.
+
+    ``dispatch=False`` runs the API alone: nothing is sent, so a figure taken
+    that way is the accept path's own cost.
+    """
     data_dir = workdir / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     extra = dict(env or {})
@@ -90,10 +95,10 @@ def running(
             )
             stack.processes["graph"] = double
             procs.wait_until_up(double, f"http://127.0.0.1:{graph_port}/docs")
-        serve_args = ["serve", "--no-dispatch"] if separate_worker else ["serve"]
+        serve_args = ["serve", "--no-dispatch"] if separate_worker or not dispatch else ["serve"]
         stack.processes["serve"] = procs.start("serve", serve_args, environment, logs)
         procs.wait_until_up(stack.server, f"{base}/readyz")
-        if separate_worker:
+        if separate_worker and dispatch:
             stack.processes["worker"] = procs.start("worker", ["worker"], environment, logs)
         yield stack
     finally:
