@@ -224,12 +224,9 @@ async def apply_status(
     :func:`record_provider_ids`): the network can report before our commit.
     Returns the message when it changed, None when the report was a no-op or held.
     """
-    if known is not None:
-        message = known.get(provider_message_id)
-    else:
-        message = await session.scalar(
-            select(Message).where(Message.provider_message_id == provider_message_id)
-        )
+    if known is None:
+        known = await find_by_provider_ids(session, [provider_message_id])
+    message = known.get(provider_message_id)
     if message is None:
         await _hold(
             session,
