@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 
 from msgboxx.db import inline
+from msgboxx.db.checkpoint import WalCheckpointer
 from msgboxx.settings import Settings
 
 
@@ -36,6 +37,8 @@ def _sqlite_pragmas(synchronous: str) -> Any:
         # 16 MiB of pages per connection (five of them): indexes keep the hot set
         # small, and the operating system caches the file beyond it.
         cursor.execute("PRAGMA cache_size=-16384")
+        # Checkpoints run on a thread of their own (msgboxx.db.checkpoint), never in a commit.
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     return on_connect
@@ -61,6 +64,7 @@ class Database:
         url = settings.resolved_database_url
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self.checkpointer: WalCheckpointer | None = None
         if self.is_sqlite:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             synchronous = settings.sqlite_synchronous.upper()
@@ -75,6 +79,9 @@ class Database:
             )
             for engine in (self.write_engine, self.read_engine):
                 event.listen(engine.sync_engine, "connect", _sqlite_pragmas(synchronous))
+            if path != ":memory:":
+                self.checkpointer = WalCheckpointer(path)
+                self.checkpointer.start()
         else:
             self.write_engine = create_async_engine(
                 url, pool_size=10, max_overflow=10, pool_pre_ping=True
@@ -110,5 +117,7 @@ class Database:
         return (self.writer if write else self.reader)()
 
     async def dispose(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         for engine in self.engines():
             await engine.dispose()
