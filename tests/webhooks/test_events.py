@@ -164,3 +164,28 @@ async def test_events__another_organisation_hears_nothing(
     await receiver.wait_for(lambda r: len(r) >= 2)
     assert len(receiver.events("/mine")) == 1
     assert [e["type"] for e in receiver.events("/other")] == ["contact.created"]
+
+
+async def test_events__a_message_accepted_for_a_subscribed_account_is_announced(
+    tenant: Tenant, receiver: Receiver
+) -> None:
+    second = await tenant.api.post("/apiaccount", json={"phoneNumber": fresh_number(), "name": "B"})
+    assert second.status_code == 201, second.text
+    other_account = second.json()["apiAccountId"]
+    await subscribe(tenant, receiver.url("/b"), ["message.created"], apiAccountId=other_account)
+    contact_id = await tenant.contact()
+    quiet = await tenant.api.post(
+        "/message",
+        json={"apiAccountId": tenant.account_id, "contactId": contact_id, "message": "Hello"},
+    )
+    assert quiet.status_code == 201, quiet.text
+    await subscribe(tenant, receiver.url("/a"), ["message.created"], apiAccountId=tenant.account_id)
+    heard = await tenant.api.post(
+        "/message",
+        json={"apiAccountId": tenant.account_id, "contactId": contact_id, "message": "Again"},
+    )
+    assert heard.status_code == 201, heard.text
+    got = await receiver.wait_for(lambda r: len(r) >= 1)
+    # Only the message accepted once its own account had a subscriber.
+    assert [r.event["data"]["messageId"] for r in got] == [heard.json()["messageId"]]
+    assert receiver.events("/b") == []

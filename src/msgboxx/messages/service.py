@@ -55,13 +55,22 @@ class Recipient:
     inbox_id: uuid.UUID
     last_inbound_at: datetime | None
     status: str
+    # Whether anyone subscribed to the account's events when the contact was read.
+    subscribed: bool
 
 
 def _recipient_query(
     *, admin: bool
-) -> Select[uuid.UUID, uuid.UUID, uuid.UUID, datetime | None, str]:
+) -> Select[uuid.UUID, uuid.UUID, uuid.UUID, datetime | None, str, bool]:
     return (
-        select(Contact.id, Contact.account_id, Inbox.id, Contact.last_inbound_at, Contact.status)
+        select(
+            Contact.id,
+            Contact.account_id,
+            Inbox.id,
+            Contact.last_inbound_at,
+            Contact.status,
+            webhooks.subscribed(Contact.account_id),
+        )
         .join(Inbox, Inbox.account_id == Contact.account_id)
         .where(
             Contact.id == bindparam("contact_id"),
@@ -130,6 +139,8 @@ async def enqueue(
     The row is inserted directly rather than through the session's unit of work,
     which cost more than the insert on this path (every accepted message takes
     it); the returned message is then attached as the persisted row it is.
+    ``message.created`` is emitted only when the recipient's read saw a
+    subscription for the account, in the same transaction that inserts.
     """
     values: dict[str, Any] = dict.fromkeys(_MESSAGE_COLUMNS)
     values.update(
@@ -153,12 +164,13 @@ async def enqueue(
     make_transient_to_detached(message)
     session.add(message)
     session.info[OUTBOUND_QUEUED] = True
-    webhooks.emit(
-        session,
-        account_id=message.account_id,
-        event_type=EventType.message_created,
-        data=MessageOut.of(message),
-    )
+    if to.subscribed:
+        webhooks.emit(
+            session,
+            account_id=message.account_id,
+            event_type=EventType.message_created,
+            data=MessageOut.of(message),
+        )
     return message
 
 
