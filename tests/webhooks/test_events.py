@@ -179,13 +179,23 @@ async def test_events__a_message_accepted_for_a_subscribed_account_is_announced(
         json={"apiAccountId": tenant.account_id, "contactId": contact_id, "message": "Hello"},
     )
     assert quiet.status_code == 201, quiet.text
-    await subscribe(tenant, receiver.url("/a"), ["message.created"], apiAccountId=tenant.account_id)
+    await wait_for_status(tenant.api, f"/message/{quiet.json()['messageId']}", "Read")
+    await subscribe(
+        tenant,
+        receiver.url("/a"),
+        ["message.created", "message.status"],
+        apiAccountId=tenant.account_id,
+    )
     heard = await tenant.api.post(
         "/message",
         json={"apiAccountId": tenant.account_id, "contactId": contact_id, "message": "Again"},
     )
     assert heard.status_code == 201, heard.text
-    got = await receiver.wait_for(lambda r: len(r) >= 1)
-    # Only the message accepted once its own account had a subscriber.
-    assert [r.event["data"]["messageId"] for r in got] == [heard.json()["messageId"]]
+    got = await receiver.wait_for(lambda r: len(r) >= 4)
+    # Only the message accepted once its own account had a subscriber, from its
+    # creation to every report the network sent about it.
+    assert [(r.event["type"], r.event["data"]["messageId"]) for r in got] == [
+        ("message.created", heard.json()["messageId"])
+    ] + [("message.status", heard.json()["messageId"])] * 3
+    assert [r.event["data"]["status"] for r in got] == ["Pending", "Sent", "Delivered", "Read"]
     assert receiver.events("/b") == []

@@ -34,6 +34,7 @@ from msgboxx.messages.status import MessageStatus
 from msgboxx.observability import metrics
 from msgboxx.settings import Settings
 from msgboxx.templates.models import Template, TemplateStatus
+from msgboxx.webhooks import service as webhooks
 
 log = logging.getLogger(__name__)
 RECORD_EVERY = 0.01  # seconds between outcome commits while a batch is being sent
@@ -56,7 +57,9 @@ _CLAIMED_WORK = (
     .where(Message.id.in_(bindparam("ids", expanding=True)))
     .order_by(Message.created_at)
 )
-_MESSAGES_BY_ID = select(Message).where(Message.id.in_(bindparam("ids", expanding=True)))
+_MESSAGES_BY_ID = select(Message, webhooks.subscribed(Message.account_id)).where(
+    Message.id.in_(bindparam("ids", expanding=True))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,8 +259,11 @@ class Dispatcher(RoundLoop):
         """Write every outcome of the batch in one transaction, only for our own leases."""
         now = utcnow()
         async with self.db.session(write=True) as session:
-            rows = await session.scalars(_MESSAGES_BY_ID, {"ids": [o.message_id for o in outcomes]})
-            by_id = {message.id: message for message in rows}
+            rows = (
+                await session.execute(_MESSAGES_BY_ID, {"ids": [o.message_id for o in outcomes]})
+            ).all()
+            webhooks.unheard(session, {m.account_id for m, subscribed in rows if not subscribed})
+            by_id = {message.id: message for message, _ in rows}
             accepted: list[tuple[Message, str]] = []
             for outcome in outcomes:
                 message = by_id.get(outcome.message_id)

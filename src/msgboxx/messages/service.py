@@ -55,7 +55,7 @@ class Recipient:
     inbox_id: uuid.UUID
     last_inbound_at: datetime | None
     status: str
-    # Whether anyone subscribed to the account's events when the contact was read.
+    # Whether any webhook subscription covers the account (see webhooks.unheard).
     subscribed: bool
 
 
@@ -139,8 +139,6 @@ async def enqueue(
     The row is inserted directly rather than through the session's unit of work,
     which cost more than the insert on this path (every accepted message takes
     it); the returned message is then attached as the persisted row it is.
-    ``message.created`` is emitted only when the recipient's read saw a
-    subscription for the account, in the same transaction that inserts.
     """
     values: dict[str, Any] = dict.fromkeys(_MESSAGE_COLUMNS)
     values.update(
@@ -164,13 +162,14 @@ async def enqueue(
     make_transient_to_detached(message)
     session.add(message)
     session.info[OUTBOUND_QUEUED] = True
-    if to.subscribed:
-        webhooks.emit(
-            session,
-            account_id=message.account_id,
-            event_type=EventType.message_created,
-            data=MessageOut.of(message),
-        )
+    if not to.subscribed:
+        webhooks.unheard(session, [to.account_id])
+    webhooks.emit(
+        session,
+        account_id=message.account_id,
+        event_type=EventType.message_created,
+        data=MessageOut.of(message),
+    )
     return message
 
 
@@ -204,7 +203,7 @@ async def list_messages(
 
 
 # Built once: every status webhook runs it.
-_BY_PROVIDER_IDS = select(Message).where(
+_BY_PROVIDER_IDS = select(Message, webhooks.subscribed(Message.account_id)).where(
     Message.provider_message_id.in_(bindparam("ids", expanding=True))
 )
 
@@ -215,8 +214,9 @@ async def find_by_provider_ids(
     """The messages the network knows by these ids, loaded in one query."""
     if not provider_message_ids:
         return {}
-    found = await session.scalars(_BY_PROVIDER_IDS, {"ids": list(set(provider_message_ids))})
-    return {m.provider_message_id: m for m in found if m.provider_message_id is not None}
+    rows = (await session.execute(_BY_PROVIDER_IDS, {"ids": list(set(provider_message_ids))})).all()
+    webhooks.unheard(session, {m.account_id for m, subscribed in rows if not subscribed})
+    return {m.provider_message_id: m for m, _ in rows if m.provider_message_id is not None}
 
 
 async def apply_status(

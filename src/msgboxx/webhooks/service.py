@@ -10,6 +10,7 @@ and a rolled-back change leaves no event behind.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,6 +41,7 @@ from msgboxx.webhooks.models import (
 
 _PENDING = "webhook_events"
 _LAST_AT = "webhook_last_at"
+_UNHEARD = "webhook_unheard_accounts"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,8 @@ def emit(
     broadcast is looked up at commit, and only when someone subscribed to it.
     """
     info = session.info
+    if account_id in info.get(_UNHEARD, ()):
+        return  # this transaction read that no one listens to the account
     at = utcnow()
     last: datetime | None = info.get(_LAST_AT)
     if last is not None and at <= last:
@@ -98,12 +102,22 @@ _SUBSCRIPTIONS_OF_ACCOUNTS = (
 def subscribed(account_id: InstrumentedAttribute[uuid.UUID]) -> ColumnElement[bool]:
     """Whether any subscription may want the account's events, as a column.
 
-    For a query that loads the account anyway (the recipient of every accepted
-    message): a caller that sees ``False`` may skip ``emit``, and the commit then
-    skips the subscription lookup, one statement of the accept path's four.
+    For the queries of the hot paths, which load the account's rows anyway (the
+    recipient of an accepted message, the messages a status report names, a
+    batch of sends): what they read of it goes to :func:`unheard`.
     """
     account = aliased(ApiAccount)
     return exists().where(account.id == account_id, _covers(account))
+
+
+def unheard(session: AsyncSession | Session, account_ids: Iterable[uuid.UUID]) -> None:
+    """This transaction read (with :func:`subscribed`) that no one listens to these
+    accounts: their events are dropped at ``emit``, and a commit with nothing
+    else to announce makes no subscription lookup, one statement of four on the
+    accept path. The read and the commit are one transaction, so a subscription
+    is heard from the first change committed after it, as with the lookup.
+    """
+    session.info.setdefault(_UNHEARD, set()).update(account_ids)
 
 
 @event.listens_for(Session, "before_commit")
@@ -111,6 +125,7 @@ def _write_outbox(session: Session) -> None:
     """Turn the session's events into delivery rows, inside the committing transaction."""
     pending: list[_Event] | None = session.info.pop(_PENDING, None)
     session.info.pop(_LAST_AT, None)
+    session.info.pop(_UNHEARD, None)
     if not pending:
         return
     rows = session.execute(
@@ -160,6 +175,7 @@ def _forget_events(session: Session) -> None:
     """A change that did not happen announces nothing."""
     session.info.pop(_PENDING, None)
     session.info.pop(_LAST_AT, None)
+    session.info.pop(_UNHEARD, None)
 
 
 def _broadcasts_of(session: Session, events: list[_Event]) -> dict[uuid.UUID, Broadcast]:
