@@ -8,7 +8,6 @@ endpoint's own work leaves.
 from __future__ import annotations
 
 import statistics
-import time
 from typing import Any
 
 from benchmarks import fixtures, loadgen
@@ -34,6 +33,7 @@ def measure(config: Config, stack: Stack) -> dict[str, Any]:
         )
         common = {"BENCH_TOKEN": fixture.token}
         for name in ENDPOINTS:
+            stack.server.wait_until_quiet()  # each endpoint measured on an idle server
             env = dict(common)
             if name == "whoami":
                 script, env["BENCH_PATH"] = "get.lua", "/whoami"
@@ -52,7 +52,6 @@ def measure(config: Config, stack: Stack) -> dict[str, Any]:
             )
             runs[name].append(result)
             print(f"  ceiling rep {rep + 1} {name}: {result['rps']:.0f} req/s", flush=True)
-        time.sleep(5)  # let the sandbox finish reporting on the messages just accepted
     ratios: dict[str, Any] = {}
     for name in ENDPOINTS[1:]:
         per_rep = [r["rps"] / b["rps"] for r, b in zip(runs[name], runs["whoami"], strict=True)]
@@ -76,6 +75,7 @@ def latency(config: Config, stack: Stack, *, ceiling_rps: float) -> dict[str, An
     for label, rate in (("at200", 200.0), ("atHalfCeiling", round(ceiling_rps / 2, 1))):
         reps = []
         for _ in range(config.repetitions):
+            stack.server.wait_until_quiet()
             reps.append(
                 loadgen.open_loop(
                     url=stack.base,
@@ -85,7 +85,6 @@ def latency(config: Config, stack: Stack, *, ceiling_rps: float) -> dict[str, An
                     bodies=bodies,
                 )
             )
-            time.sleep(5)
         summary = {
             key: round(statistics.median(r[key] for r in reps), 2)
             for key in ("p50Ms", "p99Ms", "p999Ms", "achievedRps")

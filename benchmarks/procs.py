@@ -55,6 +55,23 @@ class Process:
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def wait_until_quiet(self, *, busy_below: float = 0.1, timeout: float = 180) -> float:
+        """Wait until the process has worked off what it was given: its CPU use
+        over a second falls below ``busy_below`` of a core. Returns the wait.
+
+        A measurement that starts while the previous one's messages are still
+        being sent and reported would charge that work to the wrong endpoint.
+        """
+        started = time.monotonic()
+        before = self.cpu_seconds()
+        while time.monotonic() - started < timeout:
+            time.sleep(1)
+            now = self.cpu_seconds()
+            if now - before < busy_below:
+                break
+            before = now
+        return time.monotonic() - started
+
     def stop(self) -> None:
         if self.popen.poll() is None:
             self.popen.terminate()
