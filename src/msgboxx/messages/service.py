@@ -22,6 +22,7 @@ from msgboxx.core.wire import PageRequest
 from msgboxx.db import utcnow
 from msgboxx.db.engine import OUTBOUND_QUEUED
 from msgboxx.db.paging import fetch_page
+from msgboxx.db.prepared import Prepared
 from msgboxx.messages import window
 from msgboxx.messages.models import Message, PendingStatusReport
 from msgboxx.messages.schemas import MessageFilters, MessageOut
@@ -80,19 +81,16 @@ def _recipient_query(
 
 
 # Built once: every accepted message runs it (see accounts.prebuilt_visible_account_ids).
-_RECIPIENT = {admin: _recipient_query(admin=admin) for admin in (True, False)}
+_RECIPIENT = {admin: Prepared(_recipient_query(admin=admin)) for admin in (True, False)}
 
 
 async def recipient(
     session: AsyncSession, principal: Principal, *, account_id: uuid.UUID, contact_id: uuid.UUID
 ) -> Recipient:
     """Load the contact (visible or 404) and check it belongs to the account (or 422)."""
-    row = (
-        await session.execute(
-            _RECIPIENT[principal.is_admin],
-            {"contact_id": contact_id, **accounts.visibility(principal)},
-        )
-    ).first()
+    row = await _RECIPIENT[principal.is_admin].first(
+        session, {"contact_id": contact_id, **accounts.visibility(principal)}
+    )
     if row is None:
         await accounts.get(session, principal, account_id)  # 404 the account first if unseen
         raise NotFound(f"contact {contact_id} was not found")
@@ -122,7 +120,7 @@ async def send_session(
 
 # Every column, so a message inserted directly is completely known to the session.
 _MESSAGE_COLUMNS = tuple(column.key for column in Message.__table__.columns)
-_INSERT_MESSAGE = insert(cast(Table, Message.__table__))
+_INSERT_MESSAGE = Prepared(insert(cast(Table, Message.__table__)), column_keys=_MESSAGE_COLUMNS)
 
 
 async def enqueue(
@@ -157,7 +155,7 @@ async def enqueue(
         attempts=0,
         next_attempt_at=now,
     )
-    await session.execute(_INSERT_MESSAGE, values)
+    await _INSERT_MESSAGE.execute(session, values)
     message = Message(**values)
     make_transient_to_detached(message)
     session.add(message)

@@ -1,0 +1,120 @@
+"""Prepared statements write and read what SQLAlchemy would, in the session's transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, insert, select, text
+
+from msgboxx.db import Database, migrate
+from msgboxx.db.prepared import Prepared
+from msgboxx.messages.models import Message
+from tests.support import test_settings
+
+COLUMNS = [column.key for column in Message.__table__.columns]
+INSERT = Prepared(insert(cast(Table, Message.__table__)), column_keys=COLUMNS)
+READ = Prepared(
+    select(
+        Message.id,
+        Message.created_at,
+        Message.template_parameters,
+        Message.status == "Pending",
+    ).where(Message.id == bindparam("id"))
+)
+
+
+def _message(parameters: list[str] | None = None) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    values: dict[str, Any] = dict.fromkeys(COLUMNS)
+    values.update(
+        id=uuid.uuid4(),
+        account_id=uuid.uuid4(),
+        inbox_id=uuid.uuid4(),
+        contact_id=uuid.uuid4(),
+        conversation_id=uuid.uuid4(),
+        direction="Outbound",
+        kind="template" if parameters else "text",
+        text="Hello",
+        status="Pending",
+        template_parameters=parameters,
+        created_at=now,
+        attempts=0,
+        next_attempt_at=now,
+    )
+    return values
+
+
+async def _database(tmp_path: Path) -> Database:
+    settings = test_settings(tmp_path, database_url=None)  # SQLite in either pass
+    await migrate.run(settings.resolved_database_url)
+    return Database(settings)
+
+
+def _stored(path: Path, message_id: uuid.UUID) -> tuple[Any, ...]:
+    with sqlite3.connect(path) as connection:
+        row = connection.execute("SELECT * FROM messages WHERE id = ?", (message_id.hex,))
+        found: tuple[Any, ...] = row.fetchone()
+    return found
+
+
+async def test_prepared__an_insert_stores_what_sqlalchemy_stores(tmp_path: Path) -> None:
+    db = await _database(tmp_path)
+    pairs = []
+    try:
+        async with db.session(write=True) as session:
+            await session.execute(text("PRAGMA foreign_keys=OFF"))  # no account needed here
+            for parameters in (None, ["Ana", "12:30"]):
+                ours = _message(parameters)
+                theirs = dict(ours, id=uuid.uuid4())
+                await INSERT.execute(session, ours)
+                await session.execute(insert(cast(Table, Message.__table__)), theirs)
+                pairs.append((ours["id"], theirs["id"]))
+            await session.commit()
+    finally:
+        await db.dispose()
+    path = Path(db.url.split("///", 1)[1])
+    for ours_id, theirs_id in pairs:
+        ours_row, theirs_row = _stored(path, ours_id), _stored(path, theirs_id)
+        assert ours_row[1:] == theirs_row[1:]  # every column but the id, byte for byte
+        assert ours_row[0] == ours_id.hex
+
+
+async def test_prepared__a_read_gives_the_values_sqlalchemy_gives(tmp_path: Path) -> None:
+    db = await _database(tmp_path)
+    try:
+        async with db.session(write=True) as session:
+            await session.execute(text("PRAGMA foreign_keys=OFF"))
+            message = _message(["Ana"])
+            await INSERT.execute(session, message)
+            ours = await READ.first(session, {"id": message["id"]})
+            theirs = (await session.execute(READ.statement, {"id": message["id"]})).first()
+            assert theirs is not None
+            assert ours == tuple(theirs)
+            assert ours == (message["id"], message["created_at"], ["Ana"], True)
+            assert await READ.first(session, {"id": uuid.uuid4()}) is None
+    finally:
+        await db.dispose()
+
+
+async def test_prepared__its_writes_commit_and_roll_back_with_the_session(tmp_path: Path) -> None:
+    db = await _database(tmp_path)
+    kept, dropped = _message(), _message()
+    try:
+        async with db.session(write=True) as session:
+            await session.execute(text("PRAGMA foreign_keys=OFF"))
+            await session.commit()
+            await INSERT.execute(session, dropped)
+            async with db.session(write=False) as reader:  # not visible before the commit
+                assert await READ.first(reader, {"id": dropped["id"]}) is None
+            await session.rollback()
+            await INSERT.execute(session, kept)
+            await session.commit()
+        async with db.session(write=False) as reader:
+            assert await READ.first(reader, {"id": kept["id"]}) is not None
+            assert await READ.first(reader, {"id": dropped["id"]}) is None
+    finally:
+        await db.dispose()
