@@ -31,7 +31,7 @@ async def send_message(
     """Accept a session message; it is committed before this answers 201."""
 
     async def produce() -> MessageOut:
-        message = await service.send_session(
+        accepted = await service.send_session(
             session,
             user,
             account_id=body.apiAccountId,
@@ -39,7 +39,7 @@ async def send_message(
             text=body.message,
         )
         metrics.MESSAGES_ACCEPTED.inc()
-        return MessageOut.of(message)
+        return accepted
 
     return await commit_and_answer(request, session, user, payload=body, produce=produce)
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import operator
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
@@ -31,22 +34,40 @@ class MessageOut(ApiModel):
     @classmethod
     def of(cls, message: Message) -> MessageOut:
         """From a stored message: its values are already valid, so none is checked again."""
-        return cls.model_construct(
-            apiAccountId=message.account_id,
-            contactId=message.contact_id,
-            messageId=message.id,
-            message=message.text,
-            status=MessageStatus(message.status),
-            dateTime=message.created_at,
-            inboxId=message.inbox_id,
-            conversationId=message.conversation_id,
-            direction=message.direction,
-            sentAt=message.sent_at,
-            deliveredAt=message.delivered_at,
-            readAt=message.read_at,
-            failedAt=message.failed_at,
-            failureReason=message.failure_reason,
-        )
+        return cls._stored(_OF_MESSAGE(message))
+
+    @classmethod
+    def of_row(cls, row: Mapping[str, Any]) -> MessageOut:
+        """From a message's column values, as just inserted (no model was made)."""
+        return cls._stored(_OF_ROW(row))
+
+    @classmethod
+    def _stored(cls, values: tuple[Any, ...]) -> MessageOut:
+        fields = dict(zip(_FIELDS, values, strict=True))
+        fields["status"] = MessageStatus(fields["status"])
+        return cls.model_construct(**fields)
+
+
+# Each field of the API's message and the column it shows, in one place.
+_FIELDS, _COLUMNS = zip(
+    ("apiAccountId", "account_id"),
+    ("contactId", "contact_id"),
+    ("messageId", "id"),
+    ("message", "text"),
+    ("status", "status"),
+    ("dateTime", "created_at"),
+    ("inboxId", "inbox_id"),
+    ("conversationId", "conversation_id"),
+    ("direction", "direction"),
+    ("sentAt", "sent_at"),
+    ("deliveredAt", "delivered_at"),
+    ("readAt", "read_at"),
+    ("failedAt", "failed_at"),
+    ("failureReason", "failure_reason"),
+    strict=True,
+)
+_OF_MESSAGE = operator.attrgetter(*_COLUMNS)
+_OF_ROW = operator.itemgetter(*_COLUMNS)
 
 
 class MessageCreate(ApiModel):

@@ -110,12 +110,13 @@ async def send_session(
     account_id: uuid.UUID,
     contact_id: uuid.UUID,
     text: str,
-) -> Message:
+) -> MessageOut:
     """Accept a free-form message; only inside the contact's 24-hour window."""
     to = await recipient(session, principal, account_id=account_id, contact_id=contact_id)
     now = utcnow()
     window.ensure_open(to.last_inbound_at, now=now)
-    return await enqueue(session, to=to, text=text, now=now)
+    _row, accepted = await _insert_outbound(session, to=to, text=text, now=now)
+    return accepted
 
 
 # Every column, so a message inserted directly is completely known to the session.
@@ -132,11 +133,40 @@ async def enqueue(
     template_id: uuid.UUID | None = None,
     template_parameters: list[str] | None = None,
 ) -> Message:
-    """Add an outbound message as Pending and due now; the caller commits.
+    """Add an outbound message as Pending and due now, as a model; the caller commits.
+
+    For callers that link the message to a model of their own (a broadcast): it
+    is attached to the session as the persisted row it is.
+    """
+    row, _accepted = await _insert_outbound(
+        session,
+        to=to,
+        text=text,
+        now=now,
+        template_id=template_id,
+        template_parameters=template_parameters,
+    )
+    message = Message(**row)
+    make_transient_to_detached(message)
+    session.add(message)
+    return message
+
+
+async def _insert_outbound(
+    session: AsyncSession,
+    *,
+    to: Recipient,
+    text: str,
+    now: datetime,
+    template_id: uuid.UUID | None = None,
+    template_parameters: list[str] | None = None,
+) -> tuple[dict[str, Any], MessageOut]:
+    """Insert an outbound message, Pending and due now; its row and its API view.
 
     The row is inserted directly rather than through the session's unit of work,
-    which cost more than the insert on this path (every accepted message takes
-    it); the returned message is then attached as the persisted row it is.
+    and a session send makes no model of it at all: every accepted message takes
+    this path, and the unit of work and the model's instrumented attributes cost
+    more than the insert (``docs/benchmarks.md``).
     """
     values: dict[str, Any] = dict.fromkeys(_MESSAGE_COLUMNS)
     values.update(
@@ -156,19 +186,17 @@ async def enqueue(
         next_attempt_at=now,
     )
     await _INSERT_MESSAGE.execute(session, values)
-    message = Message(**values)
-    make_transient_to_detached(message)
-    session.add(message)
     session.info[OUTBOUND_QUEUED] = True
+    accepted = MessageOut.of_row(values)
     if not to.subscribed:
         webhooks.unheard(session, [to.account_id])
     webhooks.emit(
         session,
-        account_id=message.account_id,
+        account_id=to.account_id,
         event_type=EventType.message_created,
-        data=MessageOut.of(message),
+        data=accepted,
     )
-    return message
+    return values, accepted
 
 
 async def get(session: AsyncSession, principal: Principal, message_id: uuid.UUID) -> Message:
