@@ -118,3 +118,26 @@ async def test_prepared__its_writes_commit_and_roll_back_with_the_session(tmp_pa
             assert await READ.first(reader, {"id": dropped["id"]}) is None
     finally:
         await db.dispose()
+
+
+async def test_prepared__all_rows_read_as_sqlalchemy_reads_them(tmp_path: Path) -> None:
+    by_contact = Prepared(
+        select(Message.id, Message.template_parameters)
+        .where(Message.contact_id == bindparam("contact_id"))
+        .order_by(Message.created_at)
+    )
+    db = await _database(tmp_path)
+    try:
+        async with db.session(write=True) as session:
+            await session.execute(text("PRAGMA foreign_keys=OFF"))
+            first = _message(["Ana"])
+            second = dict(_message(), contact_id=first["contact_id"])
+            for message in (first, second, _message()):
+                await INSERT.execute(session, message)
+            params = {"contact_id": first["contact_id"]}
+            ours = await by_contact.all(session, params)
+            theirs = [tuple(row) for row in await session.execute(by_contact.statement, params)]
+            assert ours == theirs == [(first["id"], ["Ana"]), (second["id"], None)]
+            assert await by_contact.all(session, {"contact_id": uuid.uuid4()}) == []
+    finally:
+        await db.dispose()

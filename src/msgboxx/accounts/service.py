@@ -8,6 +8,7 @@ an agent only those assigned to it.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -22,6 +23,7 @@ from msgboxx.core import phones
 from msgboxx.core.errors import Conflict, NotFound, Unprocessable
 from msgboxx.core.wire import PageRequest
 from msgboxx.db.paging import fetch_page
+from msgboxx.db.prepared import Prepared
 
 M = TypeVar("M")
 
@@ -198,13 +200,26 @@ async def find_by_phone_number(session: AsyncSession, phone_number: str) -> ApiA
     return await session.scalar(select(ApiAccount).where(ApiAccount.phone_number == phone_number))
 
 
+@dataclass(frozen=True, slots=True)
+class ChannelAccount:
+    """An account as its channel's webhooks need it: the number and its credentials."""
+
+    id: uuid.UUID
+    phone_number: str
+    channel_settings: dict[str, Any]
+
+
 # Built once: every webhook from the network runs it.
-_ON_CHANNEL = select(ApiAccount).where(ApiAccount.channel == bindparam("channel"))
+_ON_CHANNEL = Prepared(
+    select(ApiAccount.id, ApiAccount.phone_number, ApiAccount.channel_settings).where(
+        ApiAccount.channel == bindparam("channel")
+    )
+)
 
 
-async def on_channel(session: AsyncSession, *, channel: str) -> list[ApiAccount]:
+async def on_channel(session: AsyncSession, *, channel: str) -> list[ChannelAccount]:
     """Every account on one channel (webhooks find their account among these)."""
-    return list(await session.scalars(_ON_CHANNEL, {"channel": channel}))
+    return [ChannelAccount(*row) for row in await _ON_CHANNEL.all(session, {"channel": channel})]
 
 
 async def set_channel_status(

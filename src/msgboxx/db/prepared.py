@@ -67,12 +67,19 @@ class Prepared:
         cursor = driver.sqlite.execute(compiled.sql, self._bind(compiled, params))
         raw = cursor.fetchone()
         cursor.close()
-        if raw is None:
-            return None
-        return tuple(
-            value if process is None else process(value)
-            for value, process in zip(raw, compiled.results, strict=True)
-        )
+        return None if raw is None else self._read(compiled, raw)
+
+    async def all(self, session: AsyncSession, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Every row."""
+        connection = await session.connection()
+        driver = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+        if not isinstance(driver, InlineConnection):
+            return [tuple(row) for row in await session.execute(self.statement, params)]
+        compiled = self._compiled(connection.dialect)
+        cursor = driver.sqlite.execute(compiled.sql, self._bind(compiled, params))
+        rows = cursor.fetchall()
+        cursor.close()
+        return [self._read(compiled, raw) for raw in rows]
 
     async def execute(self, session: AsyncSession, params: Mapping[str, Any]) -> None:
         """Run a statement that returns no rows."""
@@ -83,6 +90,13 @@ class Prepared:
             return
         compiled = self._compiled(connection.dialect)
         driver.sqlite.execute(compiled.sql, self._bind(compiled, params)).close()
+
+    @staticmethod
+    def _read(compiled: _Compiled, raw: Sequence[Any]) -> tuple[Any, ...]:
+        return tuple(
+            value if process is None else process(value)
+            for value, process in zip(raw, compiled.results, strict=True)
+        )
 
     @staticmethod
     def _bind(compiled: _Compiled, params: Mapping[str, Any]) -> list[Any]:

@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from msgboxx import intake
 from msgboxx.accounts import service as accounts
-from msgboxx.accounts.models import ApiAccount
 from msgboxx.channels.cloud_api import incoming
 from msgboxx.channels.cloud_api.credentials import CHANNEL
 from msgboxx.core.errors import BadRequest, Forbidden, Unauthorized
@@ -89,14 +88,16 @@ async def _receive(
     return await intake.apply(session, parsed.events)
 
 
-def _signers(candidates: Iterable[ApiAccount], raw: bytes, signature: str) -> list[ApiAccount]:
+def _signers(
+    candidates: Iterable[accounts.ChannelAccount], raw: bytes, signature: str
+) -> list[accounts.ChannelAccount]:
     """The accounts whose app secret produced this signature (one HMAC per distinct secret)."""
-    by_secret: dict[str, list[ApiAccount]] = {}
+    by_secret: dict[str, list[accounts.ChannelAccount]] = {}
     for account in candidates:
         secret = account.channel_settings.get("app_secret")
         if secret and "phone_number_id" in account.channel_settings:
             by_secret.setdefault(str(secret), []).append(account)
-    found: list[ApiAccount] = []
+    found: list[accounts.ChannelAccount] = []
     for secret, group in by_secret.items():
         if signed_by(raw, signature, app_secret=secret):
             found.extend(group)
