@@ -46,24 +46,14 @@ class IntakeResult:
 async def apply(session: AsyncSession, events: Sequence[ChannelEvent]) -> IntakeResult:
     """Apply events in order within the caller's transaction."""
     result = IntakeResult()
-    reported = await messages.find_by_provider_ids(
-        session, [e.provider_message_id for e in events if isinstance(e, StatusReport)]
-    )
+    reports = [event for event in events if isinstance(event, StatusReport)]
+    if reports:  # they touch outbound messages only, so they go first, as one batch
+        result.statuses_applied = await messages.apply_reports(session, reports)
+        result.ignored = len(reports) - result.statuses_applied
     for event in events:
         if isinstance(event, StatusReport):
-            changed = await messages.apply_status(
-                session,
-                provider_message_id=event.provider_message_id,
-                status=event.status,
-                at=event.at,
-                failure_reason=event.failure_reason,
-                known=reported,
-            )
-            if changed:
-                result.statuses_applied += 1
-            else:
-                result.ignored += 1
-        elif isinstance(event, InboundText):
+            continue
+        if isinstance(event, InboundText):
             if await _inbound(session, event):
                 result.inbound_stored += 1
             else:

@@ -18,13 +18,15 @@ Python, is the cost, and the asyncpg adapter is what begins the transaction.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Insert, Select
+from sqlalchemy import Insert, Select, Update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from msgboxx.db.inline import InlineConnection
 
@@ -33,20 +35,22 @@ _Processor = Callable[[Any], Any] | None
 
 @dataclass(frozen=True, slots=True)
 class _Compiled:
-    sql: str
+    compiled: SQLCompiler
     names: Sequence[str]
     # Values the statement carries itself (a literal compared against, say).
     fixed: Mapping[str, Any]
-    binds: Sequence[_Processor]
+    binds: Mapping[str, _Processor]
     results: Sequence[_Processor]
+    # An ``IN`` of a list: its SQL depends on the list's length.
+    expanding: frozenset[str]
 
 
 class Prepared:
-    """One statement of a hot path; ``column_keys`` names an insert's columns."""
+    """One statement of a hot path; ``column_keys`` names an insert's or update's columns."""
 
     def __init__(
         self,
-        statement: Select[*tuple[Any, ...]] | Insert,
+        statement: Select[*tuple[Any, ...]] | Insert | Update,
         *,
         column_keys: Sequence[str] | None = None,
     ) -> None:
@@ -58,38 +62,45 @@ class Prepared:
         self, session: AsyncSession, params: Mapping[str, Any]
     ) -> tuple[Any, ...] | None:
         """The first row, or None."""
-        connection = await session.connection()
-        driver = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
-        if not isinstance(driver, InlineConnection):
+        inline = await self._inline(session)
+        if inline is None:
             row = (await session.execute(self.statement, params)).first()
             return tuple(row) if row is not None else None
-        compiled = self._compiled(connection.dialect)
-        cursor = driver.sqlite.execute(compiled.sql, self._bind(compiled, params))
+        connection, compiled = inline
+        cursor = connection.execute(*self._bound(compiled, params))
         raw = cursor.fetchone()
         cursor.close()
         return None if raw is None else self._read(compiled, raw)
 
     async def all(self, session: AsyncSession, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Every row."""
-        connection = await session.connection()
-        driver = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
-        if not isinstance(driver, InlineConnection):
+        inline = await self._inline(session)
+        if inline is None:
             return [tuple(row) for row in await session.execute(self.statement, params)]
-        compiled = self._compiled(connection.dialect)
-        cursor = driver.sqlite.execute(compiled.sql, self._bind(compiled, params))
+        connection, compiled = inline
+        cursor = connection.execute(*self._bound(compiled, params))
         rows = cursor.fetchall()
         cursor.close()
         return [self._read(compiled, raw) for raw in rows]
 
     async def execute(self, session: AsyncSession, params: Mapping[str, Any]) -> None:
         """Run a statement that returns no rows."""
+        inline = await self._inline(session)
+        if inline is None:
+            await session.execute(self.statement, params)
+            return
+        connection, compiled = inline
+        connection.execute(*self._bound(compiled, params)).close()
+
+    async def _inline(self, session: AsyncSession) -> tuple[sqlite3.Connection, _Compiled] | None:
+        """SQLite's own connection in the session's transaction, or None elsewhere."""
         connection = await session.connection()
         driver = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
         if not isinstance(driver, InlineConnection):
-            await session.execute(self.statement, params)
-            return
-        compiled = self._compiled(connection.dialect)
-        driver.sqlite.execute(compiled.sql, self._bind(compiled, params)).close()
+            return None
+        if self._sqlite is None:
+            self._sqlite = self._compile(connection.dialect)
+        return driver.sqlite, self._sqlite
 
     @staticmethod
     def _read(compiled: _Compiled, raw: Sequence[Any]) -> tuple[Any, ...]:
@@ -99,26 +110,35 @@ class Prepared:
         )
 
     @staticmethod
-    def _bind(compiled: _Compiled, params: Mapping[str, Any]) -> list[Any]:
+    def _bound(compiled: _Compiled, params: Mapping[str, Any]) -> tuple[str, list[Any]]:
+        """The SQL and its positional values, each through its type's bind processor."""
+        if compiled.expanding:
+            values = {**compiled.fixed, **params}
+            for name, process in compiled.binds.items():
+                if process is not None and name in values:
+                    value = values[name]
+                    values[name] = (
+                        [process(item) for item in value]
+                        if name in compiled.expanding
+                        else process(value)
+                    )
+            state = compiled.compiled.construct_expanded_state(values)
+            return state.statement, list(state.positional_parameters or ())
         if compiled.fixed:
             params = {**compiled.fixed, **params}
-        return [
-            params[name] if process is None else process(params[name])
-            for name, process in zip(compiled.names, compiled.binds, strict=True)
+        binds = compiled.binds
+        return compiled.compiled.string, [
+            params[name] if (process := binds[name]) is None else process(params[name])
+            for name in compiled.names
         ]
-
-    def _compiled(self, dialect: Dialect) -> _Compiled:
-        if self._sqlite is None:
-            self._sqlite = self._compile(dialect)
-        return self._sqlite
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         compiled = self.statement.compile(dialect=dialect, column_keys=self.column_keys)
         names = list(compiled.positiontup or ())
-        binds = [
-            compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-            for name in names
-        ]
+        binds = {
+            name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+            for name, bind in compiled.binds.items()
+        }
         results: list[_Processor] = []
         if isinstance(self.statement, Select):
             results = [
@@ -126,8 +146,9 @@ class Prepared:
                 for column in self.statement.selected_columns
             ]
         fixed = {
-            name: compiled.binds[name].effective_value
-            for name in names
-            if compiled.binds[name].value is not None or compiled.binds[name].callable
+            name: bind.effective_value
+            for name, bind in compiled.binds.items()
+            if bind.value is not None or bind.callable
         }
-        return _Compiled(compiled.string, names, fixed, binds, results)
+        expanding = frozenset(name for name, bind in compiled.binds.items() if bind.expanding)
+        return _Compiled(compiled, names, fixed, binds, results, expanding)

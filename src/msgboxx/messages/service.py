@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from functools import partial
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Select, Table, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import make_transient_to_detached, object_session
+from sqlalchemy.orm import Session, make_transient_to_detached, object_session
 
 from msgboxx.accounts import service as accounts
 from msgboxx.accounts.models import ApiAccount, Inbox
@@ -362,41 +363,177 @@ async def _apply_held(session: AsyncSession, *, provider_message_ids: list[str])
 def move_to(
     message: Message, status: MessageStatus, *, at: datetime, failure_reason: str | None = None
 ) -> None:
-    """Set a status and the times it implies (Read also means Sent and Delivered).
+    """Move a loaded message to ``status`` (see :func:`status_changes`), and announce it."""
+    for column, value in status_changes(
+        partial(getattr, message), status, at=at, failure_reason=failure_reason
+    ).items():
+        setattr(message, column, value)
+    session = object_session(message)
+    if session is None:  # pragma: no cover - every caller moves a loaded message
+        raise RuntimeError("a status change must happen in a session, so it is announced")
+    _announce(session, MessageOut.of(message), template_id=message.template_id)
 
-    Every transition is announced to webhook subscribers, in the same transaction.
+
+def status_changes(
+    current: Callable[[str], Any],
+    status: MessageStatus,
+    *,
+    at: datetime,
+    failure_reason: str | None = None,
+) -> dict[str, Any]:
+    """The columns a move to ``status`` sets, given the message's ``current`` values.
+
+    The status, and the times it implies (Read also means Sent and Delivered);
+    Failed also sets the reason and takes the message off the queue.
     """
-    message.status = status
+    changes: dict[str, Any] = {"status": status}
+
+    def value(column: str) -> Any:
+        return changes[column] if column in changes else current(column)
+
     for step in implied(status):
         column = _STATUS_TIME[step]
-        if getattr(message, column) is None:
-            setattr(message, column, at)
+        if value(column) is None:
+            changes[column] = at
     # Networks report whole seconds while we stamp Sent to the millisecond: keep
     # sentAt <= deliveredAt <= readAt so the times never run backwards.
     previous: datetime | None = None
     for column in ("sent_at", "delivered_at", "read_at"):
-        value = getattr(message, column)
-        if value is not None and previous is not None and value < previous:
-            setattr(message, column, previous)
-            value = previous
-        previous = value if value is not None else previous
+        time = value(column)
+        if time is not None and previous is not None and time < previous:
+            changes[column] = time = previous
+        previous = time if time is not None else previous
     if status is MessageStatus.failed:
-        message.failure_reason = (failure_reason or "failed")[:500]
-        message.next_attempt_at = None
-    session = object_session(message)
-    if session is None:  # pragma: no cover - every caller moves a loaded message
-        raise RuntimeError("a status change must happen in a session, so it is announced")
-    snapshot = MessageOut.of(message)
+        changes["failure_reason"] = (failure_reason or "failed")[:500]
+        changes["next_attempt_at"] = None
+    return changes
+
+
+def _announce(
+    session: AsyncSession | Session, snapshot: MessageOut, *, template_id: uuid.UUID | None
+) -> None:
+    """Every transition is announced to webhook subscribers, in the same transaction."""
     webhooks.emit(
-        session, account_id=message.account_id, event_type=EventType.message_status, data=snapshot
+        session,
+        account_id=snapshot.apiAccountId,
+        event_type=EventType.message_status,
+        data=snapshot,
     )
-    if message.template_id is not None:  # a template send is a broadcast
+    if template_id is not None:  # a template send is a broadcast
         webhooks.emit(
             session,
-            account_id=message.account_id,
+            account_id=snapshot.apiAccountId,
             event_type=EventType.broadcast_status,
             data=snapshot,
         )
+
+
+class Report(Protocol):
+    """A delivery report from the network, as applying it needs it."""
+
+    @property
+    def provider_message_id(self) -> str: ...
+    @property
+    def status(self) -> MessageStatus: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def failure_reason(self) -> str | None: ...
+
+
+# What applying a report reads of a message: the API's view and the rules' inputs.
+_REPORTED_COLUMNS = (
+    "id",
+    "account_id",
+    "contact_id",
+    "inbox_id",
+    "conversation_id",
+    "direction",
+    "text",
+    "status",
+    "template_id",
+    "provider_message_id",
+    "created_at",
+    "sent_at",
+    "delivered_at",
+    "read_at",
+    "failed_at",
+    "failure_reason",
+    "next_attempt_at",
+)
+_STATUS_COLUMNS = (
+    "status",
+    "sent_at",
+    "delivered_at",
+    "read_at",
+    "failed_at",
+    "failure_reason",
+    "next_attempt_at",
+)
+_MESSAGES = cast(Table, Message.__table__)
+_REPORTED = Prepared(
+    select(
+        *(_MESSAGES.c[column] for column in _REPORTED_COLUMNS),
+        webhooks.subscribed(Message.account_id),
+    ).where(_MESSAGES.c.provider_message_id.in_(bindparam("ids", expanding=True)))
+)
+_SET_STATUS = Prepared(
+    update(_MESSAGES).where(_MESSAGES.c.id == bindparam("message_id")),
+    column_keys=_STATUS_COLUMNS,
+)
+
+
+async def apply_reports(session: AsyncSession, reports: Sequence[Report]) -> int:
+    """Apply a batch of delivery reports in order; returns how many changed something.
+
+    The same rules as :func:`apply_status` (repeated and late reports change
+    nothing; one for an id not recorded yet is held), on plain rows: the
+    network's webhooks and the sandbox bring three reports for every message
+    sent, and loading and flushing models cost more than the statements. The
+    batch costs one query, and one UPDATE per message it changed. For a
+    session that holds no model of these messages (the intake's own).
+    """
+    ids = list({report.provider_message_id for report in reports})
+    found = await _REPORTED.all(session, {"ids": ids}) if ids else []
+    rows: dict[str, dict[str, Any]] = {}
+    unheard = set()
+    for *values, subscribed in found:
+        row = dict(zip(_REPORTED_COLUMNS, values, strict=True))
+        rows[row["provider_message_id"]] = row
+        if not subscribed:
+            unheard.add(row["account_id"])
+    webhooks.unheard(session, unheard)
+    changed: dict[uuid.UUID, dict[str, Any]] = {}
+    applied = 0
+    for report in reports:
+        message = rows.get(report.provider_message_id)
+        if message is None:
+            await _hold(
+                session,
+                provider_message_id=report.provider_message_id,
+                status=report.status,
+                at=report.at,
+                failure_reason=report.failure_reason,
+            )
+            continue
+        if not may_move(MessageStatus(message["status"]), report.status):
+            continue
+        message.update(
+            status_changes(
+                message.__getitem__,
+                report.status,
+                at=report.at,
+                failure_reason=report.failure_reason,
+            )
+        )
+        changed[message["id"]] = message
+        applied += 1
+        _announce(session, MessageOut.of_row(message), template_id=message["template_id"])
+    for message in changed.values():
+        await _SET_STATUS.execute(
+            session, {"message_id": message["id"], **{c: message[c] for c in _STATUS_COLUMNS}}
+        )
+    return applied
 
 
 async def record_inbound(
