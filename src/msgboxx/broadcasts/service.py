@@ -75,14 +75,9 @@ async def send(
     )
     values = template_parameters(template, message=message, parameters=parameters)
     now = utcnow()
-    queued = await messages.enqueue(
-        session,
-        to=to,
-        text=placeholders.fill(template.text, values),
-        now=now,
-        template_id=template.id,
-        template_parameters=values,
-    )
+    text = placeholders.fill(template.text, values)
+    content = messages.Outbound(text, template_id=template.id, template_parameters=values)
+    queued = await messages.enqueue(session, to=to, content=content, now=now)
     broadcast = Broadcast(
         account_id=account_id,
         inbox_id=to.inbox_id,

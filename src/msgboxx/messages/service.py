@@ -116,7 +116,7 @@ async def send_session(
     to = await recipient(session, principal, account_id=account_id, contact_id=contact_id)
     now = utcnow()
     window.ensure_open(to.last_inbound_at, now=now)
-    _row, accepted = await _insert_outbound(session, to=to, text=text, now=now)
+    _row, accepted = await _insert_outbound(session, to=to, content=Outbound(text), now=now)
     return accepted
 
 
@@ -125,28 +125,24 @@ _MESSAGE_COLUMNS = tuple(column.key for column in Message.__table__.columns)
 _INSERT_MESSAGE = Prepared(insert(cast(Table, Message.__table__)), column_keys=_MESSAGE_COLUMNS)
 
 
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """What an outbound message says: free text, or an approved template filled in."""
+
+    text: str
+    template_id: uuid.UUID | None = None
+    template_parameters: list[str] | None = None
+
+
 async def enqueue(
-    session: AsyncSession,
-    *,
-    to: Recipient,
-    text: str,
-    now: datetime,
-    template_id: uuid.UUID | None = None,
-    template_parameters: list[str] | None = None,
+    session: AsyncSession, *, to: Recipient, content: Outbound, now: datetime
 ) -> Message:
     """Add an outbound message as Pending and due now, as a model; the caller commits.
 
     For callers that link the message to a model of their own (a broadcast): it
     is attached to the session as the persisted row it is.
     """
-    row, _accepted = await _insert_outbound(
-        session,
-        to=to,
-        text=text,
-        now=now,
-        template_id=template_id,
-        template_parameters=template_parameters,
-    )
+    row, _accepted = await _insert_outbound(session, to=to, content=content, now=now)
     message = Message(**row)
     make_transient_to_detached(message)
     session.add(message)
@@ -154,13 +150,7 @@ async def enqueue(
 
 
 async def _insert_outbound(
-    session: AsyncSession,
-    *,
-    to: Recipient,
-    text: str,
-    now: datetime,
-    template_id: uuid.UUID | None = None,
-    template_parameters: list[str] | None = None,
+    session: AsyncSession, *, to: Recipient, content: Outbound, now: datetime
 ) -> tuple[dict[str, Any], MessageOut]:
     """Insert an outbound message, Pending and due now; its row and its API view.
 
@@ -177,11 +167,11 @@ async def _insert_outbound(
         contact_id=to.contact_id,
         conversation_id=conversation_id(to.inbox_id, to.contact_id),
         direction=OUTBOUND,
-        kind="template" if template_id else "text",
-        text=text,
+        kind="template" if content.template_id else "text",
+        text=content.text,
         status=MessageStatus.pending,
-        template_id=template_id,
-        template_parameters=template_parameters,
+        template_id=content.template_id,
+        template_parameters=content.template_parameters,
         created_at=now,
         attempts=0,
         next_attempt_at=now,
@@ -441,26 +431,8 @@ class Report(Protocol):
     def failure_reason(self) -> str | None: ...
 
 
-# What applying a report reads of a message: the API's view and the rules' inputs.
-_REPORTED_COLUMNS = (
-    "id",
-    "account_id",
-    "contact_id",
-    "inbox_id",
-    "conversation_id",
-    "direction",
-    "text",
-    "status",
-    "template_id",
-    "provider_message_id",
-    "created_at",
-    "sent_at",
-    "delivered_at",
-    "read_at",
-    "failed_at",
-    "failure_reason",
-    "next_attempt_at",
-)
+# What a status report may change, and (with them) what applying one reads of a
+# message: the API's view and the rules' inputs.
 _STATUS_COLUMNS = (
     "status",
     "sent_at",
@@ -469,6 +441,19 @@ _STATUS_COLUMNS = (
     "failed_at",
     "failure_reason",
     "next_attempt_at",
+)
+_REPORTED_COLUMNS = (
+    "id",
+    "account_id",
+    "contact_id",
+    "inbox_id",
+    "conversation_id",
+    "direction",
+    "text",
+    "template_id",
+    "provider_message_id",
+    "created_at",
+    *_STATUS_COLUMNS,
 )
 _MESSAGES = cast(Table, Message.__table__)
 _REPORTED = Prepared(
