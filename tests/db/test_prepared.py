@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, text
+from sqlalchemy import Table, bindparam, insert, select, text, update
 
 from msgboxx.db import Database, migrate
 from msgboxx.db.prepared import Prepared
@@ -141,3 +141,43 @@ async def test_prepared__all_rows_read_as_sqlalchemy_reads_them(tmp_path: Path) 
             assert await by_contact.all(session, {"contact_id": uuid.uuid4()}) == []
     finally:
         await db.dispose()
+
+
+async def test_prepared__many_updates_in_one_call_each_reach_their_row(tmp_path: Path) -> None:
+    messages = cast(Table, Message.__table__)
+    set_status = Prepared(
+        update(messages).where(messages.c.id == bindparam("message_id")),
+        column_keys=["status", "read_at"],
+    )
+    db = await _database(tmp_path)
+    rows = [_message() for _ in range(3)]
+    read_at = datetime.now(UTC)
+    try:
+        async with db.session(write=True) as session:
+            await session.execute(text("PRAGMA foreign_keys=OFF"))
+            for row in rows:
+                await INSERT.execute(session, row)
+            await set_status.execute_many(
+                session,
+                [
+                    {"message_id": rows[0]["id"], "status": "Read", "read_at": read_at},
+                    {"message_id": rows[2]["id"], "status": "Failed", "read_at": None},
+                ],
+            )
+            await set_status.execute_many(session, [])  # nothing to do is no call at all
+            await session.commit()
+        async with db.session(write=False) as reader:
+            found = [await READ.first(reader, {"id": row["id"]}) for row in rows]
+            statuses = [
+                await reader.scalar(select(Message.status).where(Message.id == row["id"]))
+                for row in rows
+            ]
+            read_times = [
+                await reader.scalar(select(Message.read_at).where(Message.id == row["id"]))
+                for row in rows
+            ]
+    finally:
+        await db.dispose()
+    assert all(found)
+    assert statuses == ["Read", "Pending", "Failed"]
+    assert read_times == [read_at, None, None]

@@ -92,6 +92,26 @@ class Prepared:
         connection, compiled = inline
         connection.execute(*self._bound(compiled, params)).close()
 
+    async def execute_many(
+        self, session: AsyncSession, params: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Run a statement that returns no rows once for each set of values, in one call.
+
+        On PostgreSQL that is one round trip for them all (asyncpg's executemany),
+        where a call per set would be one each.
+        """
+        if not params:
+            return
+        inline = await self._inline(session)
+        if inline is None:
+            await session.execute(self.statement, list(params))
+            return
+        connection, compiled = inline
+        if compiled.expanding:
+            raise ValueError("execute_many takes no IN-list parameters")
+        bound = [self._bound(compiled, values) for values in params]
+        connection.executemany(bound[0][0], [values for _sql, values in bound]).close()
+
     async def _inline(self, session: AsyncSession) -> tuple[sqlite3.Connection, _Compiled] | None:
         """SQLite's own connection in the session's transaction, or None elsewhere."""
         connection = await session.connection()

@@ -475,7 +475,8 @@ async def apply_reports(session: AsyncSession, reports: Sequence[Report]) -> int
     nothing; one for an id not recorded yet is held), on plain rows: the
     network's webhooks and the sandbox bring three reports for every message
     sent, and loading and flushing models cost more than the statements. The
-    batch costs one query, and one UPDATE per message it changed. For a
+    batch costs one query, and one UPDATE per message it changed, sent in one
+    call (one round trip on PostgreSQL). For a
     session that holds no model of these messages (the intake's own).
     """
     ids = list({report.provider_message_id for report in reports})
@@ -514,10 +515,13 @@ async def apply_reports(session: AsyncSession, reports: Sequence[Report]) -> int
         changed[message["id"]] = message
         applied += 1
         _announce(session, MessageOut.of_row(message), template_id=message["template_id"])
-    for message in changed.values():
-        await _SET_STATUS.execute(
-            session, {"message_id": message["id"], **{c: message[c] for c in _STATUS_COLUMNS}}
-        )
+    await _SET_STATUS.execute_many(
+        session,
+        [
+            {"message_id": message["id"], **{c: message[c] for c in _STATUS_COLUMNS}}
+            for message in changed.values()
+        ],
+    )
     return applied
 
 
