@@ -14,6 +14,10 @@ transaction (``sqlite3`` begins one before a write as it does under
 SQLAlchemy) and the session's commit commits it. On PostgreSQL the statement
 goes through the session like any other: there a network round trip, not
 Python, is the cost, and the asyncpg adapter is what begins the transaction.
+
+On SQLite a failing statement raises ``sqlite3``'s own exception, not
+SQLAlchemy's wrapper of it: the statements given to this module are ones whose
+callers catch neither (an unexpected one is a 500 with its ``errorId``).
 """
 
 from __future__ import annotations
