@@ -121,8 +121,9 @@ async def send_session(
 
 
 # Every column, so a message inserted directly is completely known to the session.
-_MESSAGE_COLUMNS = tuple(column.key for column in Message.__table__.columns)
-_INSERT_MESSAGE = Prepared(insert(cast(Table, Message.__table__)), column_keys=_MESSAGE_COLUMNS)
+_MESSAGES = cast(Table, Message.__table__)
+_MESSAGE_COLUMNS = tuple(column.key for column in _MESSAGES.columns)
+_INSERT_MESSAGE = Prepared(insert(_MESSAGES), column_keys=_MESSAGE_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,7 +456,6 @@ _REPORTED_COLUMNS = (
     "created_at",
     *_STATUS_COLUMNS,
 )
-_MESSAGES = cast(Table, Message.__table__)
 _REPORTED = Prepared(
     select(
         *(_MESSAGES.c[column] for column in _REPORTED_COLUMNS),
