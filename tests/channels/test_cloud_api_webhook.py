@@ -299,10 +299,13 @@ async def test_receive__report_before_the_id_is_recorded_is_kept_and_applied(
             created_at=utcnow(),
             attempts=1,
             next_attempt_at=utcnow() + timedelta(days=1),
+            lease_owner="dispatcher-1",
+            lease_until=utcnow() + timedelta(minutes=1),
         )
         session.add(outbound)
         await session.flush()
-        await messages.record_provider_ids(session, accepted=[(outbound, wamid)], at=utcnow())
+        sent = messages.SendOutcome(outbound.id, provider_message_id=wamid)
+        await messages.record_sends(session, owner="dispatcher-1", outcomes=[sent], at=utcnow())
         await session.commit()
         outbound_id = outbound.id
     body = (await cloud.api.get(f"/message/{outbound_id}")).json()

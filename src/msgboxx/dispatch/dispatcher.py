@@ -15,7 +15,7 @@ import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,31 +25,37 @@ from msgboxx.channels.base import OutboundMessage, SendError, TemplateSubmission
 from msgboxx.channels.registry import ChannelRegistry, UnknownChannel
 from msgboxx.contacts.models import Contact
 from msgboxx.db import Database, utcnow
+from msgboxx.db.prepared import Prepared
 from msgboxx.dispatch import backoff, claims, template_sync, wakeup
 from msgboxx.dispatch.loop import RoundLoop
 from msgboxx.idempotency import service as idempotency
 from msgboxx.messages import service as messages
 from msgboxx.messages.models import Message
-from msgboxx.messages.status import MessageStatus
+from msgboxx.messages.service import SendOutcome
 from msgboxx.observability import metrics
 from msgboxx.settings import Settings
 from msgboxx.templates.models import Template, TemplateStatus
-from msgboxx.webhooks import service as webhooks
 
 log = logging.getLogger(__name__)
 RECORD_EVERY = 0.01  # seconds between outcome commits while a batch is being sent
 TEMPLATE_BATCH = 20  # template submissions claimed in one round
 
 
-# Built once: every batch runs them (building a statement cost more than running it).
-_CLAIMED_WORK = (
+# Prepared once: every batch runs it (on rows: a model per message cost more
+# than the query).
+_CLAIMED_WORK = Prepared(
     select(
-        Message,
+        Message.id,
+        Message.account_id,
+        Message.text,
+        Message.template_parameters,
+        Message.attempts,
         ApiAccount.phone_number,
         ApiAccount.channel,
         ApiAccount.channel_settings,
         Contact.mobile_number,
-        Template,
+        Template.name,
+        Template.language,
     )
     .join(ApiAccount, ApiAccount.id == Message.account_id)
     .outerjoin(Contact, Contact.id == Message.contact_id)
@@ -57,22 +63,14 @@ _CLAIMED_WORK = (
     .where(Message.id.in_(bindparam("ids", expanding=True)))
     .order_by(Message.created_at)
 )
-_MESSAGES_BY_ID = select(Message, webhooks.subscribed(Message.account_id)).where(
-    Message.id.in_(bindparam("ids", expanding=True))
-)
 
 
 @dataclass(frozen=True, slots=True)
 class Job:
     channel: str
     message: OutboundMessage
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    message_id: uuid.UUID
-    provider_message_id: str | None = None
-    error: SendError | None = None
+    # Including this one: the claim counted it.
+    attempts: int
 
 
 class Dispatcher(RoundLoop):
@@ -190,12 +188,12 @@ class Dispatcher(RoundLoop):
             log.error("dispatch batch failed", exc_info=batch.exception())
         self.wake()
 
-    async def _deliver(self, work: list[Job | Outcome]) -> None:
-        by_contact: dict[str, list[Job | Outcome]] = defaultdict(list)
+    async def _deliver(self, work: list[Job | SendOutcome]) -> None:
+        by_contact: dict[str, list[Job | SendOutcome]] = defaultdict(list)
         for item in work:
             key = item.message.to_number if isinstance(item, Job) else str(item.message_id)
             by_contact[key].append(item)
-        finished: list[Outcome] = []
+        finished: list[SendOutcome] = []
         sending = asyncio.gather(*(self._send_in_order(q, finished) for q in by_contact.values()))
         # Record outcomes every few milliseconds while the batch is still going out:
         # a crash can then repeat only sends from the last few milliseconds, the one
@@ -208,98 +206,95 @@ class Dispatcher(RoundLoop):
         await self._record_finished(finished)
         sending.result()
 
-    async def _record_finished(self, finished: list[Outcome]) -> None:
+    async def _record_finished(self, finished: list[SendOutcome]) -> None:
         if finished:
             done, finished[:] = list(finished), []
             await self._record(done)
 
-    async def _load(self, session: AsyncSession, ids: list[uuid.UUID]) -> list[Job | Outcome]:
-        rows = await session.execute(_CLAIMED_WORK, {"ids": ids})
-        work: list[Job | Outcome] = []
-        for message, from_number, channel, channel_settings, to_number, template in rows:
-            if to_number is None or message.text is None:
+    async def _load(self, session: AsyncSession, ids: list[uuid.UUID]) -> list[Job | SendOutcome]:
+        work: list[Job | SendOutcome] = []
+        for (
+            message_id,
+            account_id,
+            text,
+            template_parameters,
+            attempts,
+            from_number,
+            channel,
+            channel_settings,
+            to_number,
+            template_name,
+            template_language,
+        ) in await _CLAIMED_WORK.all(session, {"ids": ids}):
+            if to_number is None or text is None:
                 error = SendError("the contact was erased", code="erased", retryable=False)
-                work.append(Outcome(message.id, error=error))
+                work.append(self._after_failure(message_id, attempts, error))
                 continue
             outbound = OutboundMessage(
-                message_id=message.id,
-                account_id=message.account_id,
+                message_id=message_id,
+                account_id=account_id,
                 from_number=from_number,
                 to_number=to_number,
-                text=message.text,
-                template_name=template.name if template else None,
-                template_language=template.language if template else None,
-                template_parameters=list(message.template_parameters or []),
+                text=text,
+                template_name=template_name,
+                template_language=template_language,
+                template_parameters=list(template_parameters or []),
                 channel_settings=dict(channel_settings or {}),
             )
-            work.append(Job(channel, outbound))
+            work.append(Job(channel, outbound, attempts))
         return work
 
-    async def _send_in_order(self, queue: list[Job | Outcome], finished: list[Outcome]) -> None:
+    async def _send_in_order(
+        self, queue: list[Job | SendOutcome], finished: list[SendOutcome]
+    ) -> None:
         """Messages to one contact leave one after another, in the order accepted."""
         for item in queue:
-            finished.append(item if isinstance(item, Outcome) else await self._send_one(item))
+            finished.append(item if isinstance(item, SendOutcome) else await self._send_one(item))
 
-    async def _send_one(self, job: Job) -> Outcome:
+    async def _send_one(self, job: Job) -> SendOutcome:
         message = job.message
         try:
             provider_id = await self.channels.get(job.channel).send(message)
         except SendError as exc:
-            return Outcome(message.message_id, error=exc)
+            error = exc
         except UnknownChannel as exc:
             error = SendError(f"no channel {exc}", code="no-channel", retryable=False)
-            return Outcome(message.message_id, error=error)
         except Exception as exc:
             log.exception("channel send raised", extra={"message_id": str(message.message_id)})
             error = SendError(f"unexpected channel error: {exc}", code="crash", retryable=True)
-            return Outcome(message.message_id, error=error)
-        return Outcome(message.message_id, provider_message_id=provider_id)
+        else:
+            return SendOutcome(message.message_id, provider_message_id=provider_id)
+        return self._after_failure(message.message_id, job.attempts, error)
 
-    async def _record(self, outcomes: list[Outcome]) -> None:
+    async def _record(self, outcomes: list[SendOutcome]) -> None:
         """Write every outcome of the batch in one transaction, only for our own leases."""
-        now = utcnow()
         async with self.db.session(write=True) as session:
-            rows = (
-                await session.execute(_MESSAGES_BY_ID, {"ids": [o.message_id for o in outcomes]})
-            ).all()
-            webhooks.unheard(session, {m.account_id for m, subscribed in rows if not subscribed})
-            by_id = {message.id: message for message, _ in rows}
-            accepted: list[tuple[Message, str]] = []
-            for outcome in outcomes:
-                message = by_id.get(outcome.message_id)
-                if message is None or message.lease_owner != self.owner:
-                    continue  # our lease ran out and another dispatcher took over
-                message.lease_until = None
-                message.lease_owner = None
-                if outcome.provider_message_id is not None:
-                    accepted.append((message, outcome.provider_message_id))
-                elif outcome.error is not None:
-                    self._after_failure(message, outcome.error, now=now)
-            if accepted:
-                await messages.record_provider_ids(session, accepted=accepted, at=now)
-                metrics.MESSAGES_SENT.inc(len(accepted))
+            recorded = await messages.record_sends(
+                session, owner=self.owner, outcomes=outcomes, at=utcnow()
+            )
             await session.commit()
+        metrics.MESSAGES_SENT.inc(sum(1 for o in recorded if o.provider_message_id is not None))
+        metrics.MESSAGES_FAILED.inc(sum(1 for o in recorded if o.failure_reason is not None))
 
-    def _after_failure(self, message: Message, error: SendError, *, now: datetime) -> None:
+    def _after_failure(self, message_id: uuid.UUID, attempts: int, error: SendError) -> SendOutcome:
+        """A failed send is tried again later, unless it cannot succeed or has had its tries."""
         settings = self.settings
-        if error.retryable and message.attempts < settings.dispatch_max_attempts:
+        if error.retryable and attempts < settings.dispatch_max_attempts:
             wait = backoff.delay(
-                message.attempts,
+                attempts,
                 base=settings.dispatch_backoff_base,
                 cap=settings.dispatch_backoff_max,
                 floor=error.retry_after,
             )
-            message.next_attempt_at = now + timedelta(seconds=wait)
             log.info(
                 "send will be retried",
-                extra={"message_id": str(message.id), "code": error.code, "in_s": round(wait, 2)},
+                extra={"message_id": str(message_id), "code": error.code, "in_s": round(wait, 2)},
             )
-            return
+            return SendOutcome(message_id, retry_at=utcnow() + timedelta(seconds=wait))
         reason = error.reason
         if error.retryable:
-            reason = f"gave up after {message.attempts} attempts: {reason}"
-        messages.move_to(message, MessageStatus.failed, at=now, failure_reason=reason)
-        metrics.MESSAGES_FAILED.inc()
+            reason = f"gave up after {attempts} attempts: {reason}"
+        return SendOutcome(message_id, failure_reason=reason)
 
     async def _submit_templates(self) -> int:
         now = utcnow()

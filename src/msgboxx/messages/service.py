@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any, Protocol, cast
 
 from sqlalchemy import Select, Table, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, make_transient_to_detached, object_session
+from sqlalchemy.orm import make_transient_to_detached
 
 from msgboxx.accounts import service as accounts
 from msgboxx.accounts.models import ApiAccount, Inbox
@@ -220,58 +219,6 @@ async def list_messages(
     return await fetch_page(session, query, page)
 
 
-# Built once: every status webhook runs it.
-_BY_PROVIDER_IDS = select(Message, webhooks.subscribed(Message.account_id)).where(
-    Message.provider_message_id.in_(bindparam("ids", expanding=True))
-)
-
-
-async def find_by_provider_ids(
-    session: AsyncSession, provider_message_ids: Collection[str]
-) -> dict[str, Message]:
-    """The messages the network knows by these ids, loaded in one query."""
-    if not provider_message_ids:
-        return {}
-    rows = (await session.execute(_BY_PROVIDER_IDS, {"ids": list(set(provider_message_ids))})).all()
-    webhooks.unheard(session, {m.account_id for m, subscribed in rows if not subscribed})
-    return {m.provider_message_id: m for m, _ in rows if m.provider_message_id is not None}
-
-
-async def apply_status(
-    session: AsyncSession,
-    *,
-    provider_message_id: str,
-    status: MessageStatus,
-    at: datetime,
-    failure_reason: str | None = None,
-    known: Mapping[str, Message] | None = None,
-) -> Message | None:
-    """Apply one delivery report; repeated or late reports change nothing.
-
-    ``known`` holds the messages a batch of reports already loaded (see
-    :func:`find_by_provider_ids`), so a webhook of many reports costs one query.
-    A report for an id we have not recorded yet is held (see
-    :func:`record_provider_ids`): the network can report before our commit.
-    Returns the message when it changed, None when the report was a no-op or held.
-    """
-    if known is None:
-        known = await find_by_provider_ids(session, [provider_message_id])
-    message = known.get(provider_message_id)
-    if message is None:
-        await _hold(
-            session,
-            provider_message_id=provider_message_id,
-            status=status,
-            at=at,
-            failure_reason=failure_reason,
-        )
-        return None
-    if not may_move(MessageStatus(message.status), status):
-        return None
-    move_to(message, status, at=at, failure_reason=failure_reason)
-    return message
-
-
 async def _hold(
     session: AsyncSession,
     *,
@@ -291,78 +238,6 @@ async def _hold(
     }
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     await session.execute(insert(PendingStatusReport).values(**values).on_conflict_do_nothing())
-
-
-async def record_provider_ids(
-    session: AsyncSession, *, accepted: list[tuple[Message, str]], at: datetime
-) -> None:
-    """The network accepted these messages: record their ids, Sent, and reports that beat us."""
-    for message, provider_message_id in accepted:
-        message.provider_message_id = provider_message_id
-        message.next_attempt_at = None
-        if may_move(MessageStatus(message.status), MessageStatus.sent):
-            move_to(message, MessageStatus.sent, at=at)
-    await session.flush()
-    await _apply_held(session, provider_message_ids=[pid for _m, pid in accepted])
-
-
-async def apply_held_reports(session: AsyncSession, *, max_age: timedelta) -> int:
-    """Apply held reports whose message now has its id; forget those older than ``max_age``.
-
-    The sweep closes the one gap :func:`record_provider_ids` leaves on PostgreSQL:
-    a report held by a transaction that committed while the id was being recorded.
-    """
-    matched = await session.scalars(
-        select(PendingStatusReport.provider_message_id)
-        .join(Message, Message.provider_message_id == PendingStatusReport.provider_message_id)
-        .distinct()
-        .limit(1000)
-    )
-    ids = list(matched)
-    if ids:
-        await _apply_held(session, provider_message_ids=ids)
-    await session.execute(
-        delete(PendingStatusReport).where(PendingStatusReport.received_at < utcnow() - max_age)
-    )
-    return len(ids)
-
-
-# Built once: every recorded batch of sends runs it.
-_HELD_FOR = select(PendingStatusReport).where(
-    PendingStatusReport.provider_message_id.in_(bindparam("ids", expanding=True))
-)
-
-
-async def _apply_held(session: AsyncSession, *, provider_message_ids: list[str]) -> None:
-    held = list(await session.scalars(_HELD_FOR, {"ids": provider_message_ids}))
-    if not held:
-        return
-    # Lowest rank first so each step's time fills in; Failed (no rank) last.
-    held.sort(key=lambda r: RANK.get(MessageStatus(r.status), 99))
-    for report in held:
-        await apply_status(
-            session,
-            provider_message_id=report.provider_message_id,
-            status=MessageStatus(report.status),
-            at=report.at,
-            failure_reason=report.failure_reason,
-        )
-        await session.delete(report)
-    await session.flush()
-
-
-def move_to(
-    message: Message, status: MessageStatus, *, at: datetime, failure_reason: str | None = None
-) -> None:
-    """Move a loaded message to ``status`` (see :func:`status_changes`), and announce it."""
-    for column, value in status_changes(
-        partial(getattr, message), status, at=at, failure_reason=failure_reason
-    ).items():
-        setattr(message, column, value)
-    session = object_session(message)
-    if session is None:  # pragma: no cover - every caller moves a loaded message
-        raise RuntimeError("a status change must happen in a session, so it is announced")
-    _announce(session, MessageOut.of(message), template_id=message.template_id)
 
 
 def status_changes(
@@ -401,7 +276,7 @@ def status_changes(
 
 
 def _announce(
-    session: AsyncSession | Session, snapshot: MessageOut, *, template_id: uuid.UUID | None
+    session: AsyncSession, snapshot: MessageOut, *, template_id: uuid.UUID | None
 ) -> None:
     """Every transition is announced to webhook subscribers, in the same transaction."""
     webhooks.emit(
@@ -471,13 +346,13 @@ _SET_STATUS = Prepared(
 async def apply_reports(session: AsyncSession, reports: Sequence[Report]) -> int:
     """Apply a batch of delivery reports in order; returns how many changed something.
 
-    The same rules as :func:`apply_status` (repeated and late reports change
-    nothing; one for an id not recorded yet is held), on plain rows: the
-    network's webhooks and the sandbox bring three reports for every message
-    sent, and loading and flushing models cost more than the statements. The
-    batch costs one query, and one UPDATE per message it changed, sent in one
-    call (one round trip on PostgreSQL). For a
-    session that holds no model of these messages (the intake's own).
+    Repeated and late reports change nothing; one for an id not recorded yet is
+    held until :func:`record_sends` records it (the network can report before
+    our commit). On plain rows: the network's webhooks and the sandbox bring
+    three reports for every message sent, and loading and flushing models cost
+    more than the statements. The batch costs one query, and one UPDATE per
+    message it changed, sent in one call (one round trip on PostgreSQL). For a
+    session that holds no model of these messages.
     """
     ids = list({report.provider_message_id for report in reports})
     found = await _REPORTED.all(session, {"ids": ids}) if ids else []
@@ -523,6 +398,154 @@ async def apply_reports(session: AsyncSession, reports: Sequence[Report]) -> int
         ],
     )
     return applied
+
+
+@dataclass(frozen=True, slots=True)
+class SendOutcome:
+    """What became of one claimed send, as the dispatcher decided it."""
+
+    message_id: uuid.UUID
+    # The network took it, under this id.
+    provider_message_id: str | None = None
+    # It did not, and it is tried again at this time.
+    retry_at: datetime | None = None
+    # It did not and never will: the message fails with this reason.
+    failure_reason: str | None = None
+
+
+# What recording a send reads of a message: what it may change (with the
+# lease), the API's view, and who holds the lease.
+_LEASED_COLUMNS = (*_REPORTED_COLUMNS, "lease_owner")
+_RECORDED_COLUMNS = (*_STATUS_COLUMNS, "provider_message_id", "lease_until", "lease_owner")
+_LEASED = Prepared(
+    select(
+        *(_MESSAGES.c[column] for column in _LEASED_COLUMNS),
+        webhooks.subscribed(Message.account_id),
+    ).where(_MESSAGES.c.id.in_(bindparam("ids", expanding=True)))
+)
+_SET_RECORDED = Prepared(
+    update(_MESSAGES).where(_MESSAGES.c.id == bindparam("message_id")),
+    column_keys=_RECORDED_COLUMNS,
+)
+
+
+async def record_sends(
+    session: AsyncSession, *, owner: str, outcomes: Sequence[SendOutcome], at: datetime
+) -> list[SendOutcome]:
+    """Record what became of claimed sends, each only if ``owner`` still holds its lease.
+
+    A send the network took gets its id and moves to Sent, and reports the
+    network made before we recorded the id (held) are applied. Returns the
+    outcomes recorded: one whose lease ran out belongs to the dispatcher that
+    took it over. On rows, like :func:`apply_reports`: every message sent passes
+    here once, and models cost more than the statements (one read, and one
+    UPDATE per message sent in one call).
+    """
+    found = await _LEASED.all(session, {"ids": [outcome.message_id for outcome in outcomes]})
+    rows: dict[uuid.UUID, dict[str, Any]] = {}
+    unheard = set()
+    for *values, subscribed in found:
+        row = dict(zip(_LEASED_COLUMNS, values, strict=True))
+        rows[row["id"]] = row
+        if not subscribed:
+            unheard.add(row["account_id"])
+    webhooks.unheard(session, unheard)
+    recorded: list[SendOutcome] = []
+    for outcome in outcomes:
+        message = rows.get(outcome.message_id)
+        if message is None or message["lease_owner"] != owner:
+            continue  # the lease ran out and another dispatcher took the message over
+        recorded.append(outcome)
+        message.update(lease_until=None, lease_owner=None)
+        moved: MessageStatus | None = None
+        if outcome.provider_message_id is not None:
+            message.update(provider_message_id=outcome.provider_message_id, next_attempt_at=None)
+            if may_move(MessageStatus(message["status"]), MessageStatus.sent):
+                moved = MessageStatus.sent
+        elif outcome.failure_reason is not None:
+            moved = MessageStatus.failed
+        else:
+            message["next_attempt_at"] = outcome.retry_at
+        if moved is not None:
+            message.update(
+                status_changes(
+                    message.__getitem__, moved, at=at, failure_reason=outcome.failure_reason
+                )
+            )
+            _announce(session, MessageOut.of_row(message), template_id=message["template_id"])
+    await _SET_RECORDED.execute_many(
+        session,
+        [
+            {"message_id": rows[o.message_id]["id"]}
+            | {c: rows[o.message_id][c] for c in _RECORDED_COLUMNS}
+            for o in recorded
+        ],
+    )
+    sent = [o.provider_message_id for o in recorded if o.provider_message_id is not None]
+    await _apply_held(session, provider_message_ids=sent)
+    return recorded
+
+
+async def apply_held_reports(session: AsyncSession, *, max_age: timedelta) -> int:
+    """Apply held reports whose message now has its id; forget those older than ``max_age``.
+
+    The sweep closes the one gap :func:`record_sends` leaves on PostgreSQL:
+    a report held by a transaction that committed while the id was being recorded.
+    """
+    matched = await session.scalars(
+        select(PendingStatusReport.provider_message_id)
+        .join(Message, Message.provider_message_id == PendingStatusReport.provider_message_id)
+        .distinct()
+        .limit(1000)
+    )
+    ids = list(matched)
+    if ids:
+        await _apply_held(session, provider_message_ids=ids)
+    await session.execute(
+        delete(PendingStatusReport).where(PendingStatusReport.received_at < utcnow() - max_age)
+    )
+    return len(ids)
+
+
+@dataclass(frozen=True, slots=True)
+class _HeldReport:
+    provider_message_id: str
+    status: MessageStatus
+    at: datetime
+    failure_reason: str | None
+
+
+_HELD = cast(Table, PendingStatusReport.__table__)
+# Built once: every recorded batch of sends runs it.
+_HELD_FOR = select(
+    _HELD.c.provider_message_id, _HELD.c.status, _HELD.c.at, _HELD.c.failure_reason
+).where(_HELD.c.provider_message_id.in_(bindparam("ids", expanding=True)))
+_FORGET_HELD = delete(_HELD).where(
+    _HELD.c.provider_message_id == bindparam("pid"), _HELD.c.status == bindparam("held_status")
+)
+
+
+async def _apply_held(session: AsyncSession, *, provider_message_ids: list[str]) -> None:
+    if not provider_message_ids:
+        return
+    held = [
+        _HeldReport(pid, MessageStatus(status), at, reason)
+        for pid, status, at, reason in await session.execute(
+            _HELD_FOR, {"ids": provider_message_ids}
+        )
+    ]
+    if not held:
+        return
+    # Lowest rank first so each step's time fills in; Failed (no rank) last.
+    held.sort(key=lambda report: RANK.get(report.status, 99))
+    await apply_reports(session, held)
+    await session.execute(
+        _FORGET_HELD,
+        [
+            {"pid": report.provider_message_id, "held_status": report.status.value}
+            for report in held
+        ],
+    )
 
 
 async def record_inbound(
