@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from msgboxx.db import Database, utcnow
+from msgboxx.messages import service as messages
 from msgboxx.messages.models import Message
 from tests import postgres
 from tests.dispatch.fleet import Fleet, new_number, queue, wait_until_sent
@@ -69,6 +70,29 @@ async def test_workers__racing_send_each_message_exactly_once_in_order(
         contact_id, created_at = accepted[hand_off.message_id]
         sent_order[contact_id].append(created_at)
     assert all(times == sorted(times) for times in sent_order.values()), "order was not kept"
+
+
+async def test_wake__an_accepted_message_wakes_an_idle_worker_in_another_process(
+    fleet: tuple[Fleet, Database],
+) -> None:
+    """The accept's commit wakes the worker at once; its poll is a minute away."""
+    crew, db = fleet
+    number = await new_number(db)
+    crew.start_worker(MSGBOXX_DISPATCH_POLL_INTERVAL="60")
+    first = await queue(db, number, contacts=1)  # sent when the worker starts
+    await wait_until_sent(db, timeout=60, ids=first)
+    await asyncio.sleep(2)  # the worker is idle, listening, and not due to poll
+    async with db.session(write=True) as session:
+        contact_id = await session.scalar(select(Message.contact_id).where(Message.id == first[0]))
+        assert contact_id is not None
+        to = messages.Recipient(
+            contact_id, number.account_id, number.inbox_id, None, "Subscribed", subscribed=False
+        )
+        accepted = await messages.enqueue(
+            session, to=to, content=messages.Outbound("and one more"), now=utcnow()
+        )
+        await session.commit()
+    await wait_until_sent(db, timeout=15, ids=[accepted.id])
 
 
 async def test_workers__a_killed_worker_loses_nothing(fleet: tuple[Fleet, Database]) -> None:

@@ -20,7 +20,7 @@ from msgboxx.contacts.models import Contact
 from msgboxx.core.errors import NotFound, Unprocessable
 from msgboxx.core.wire import PageRequest
 from msgboxx.db import utcnow
-from msgboxx.db.engine import OUTBOUND_QUEUED
+from msgboxx.db.engine import OUTBOUND_QUEUED, wakes_other_processes
 from msgboxx.db.paging import fetch_page
 from msgboxx.db.prepared import Prepared
 from msgboxx.messages import window
@@ -122,7 +122,11 @@ async def send_session(
 # Every column, so a message inserted directly is completely known to the session.
 _MESSAGES = cast(Table, Message.__table__)
 _MESSAGE_COLUMNS = tuple(column.key for column in _MESSAGES.columns)
-_INSERT_MESSAGE = Prepared(insert(_MESSAGES), column_keys=_MESSAGE_COLUMNS)
+_INSERT_MESSAGE = {
+    "sqlite": Prepared(insert(_MESSAGES), column_keys=_MESSAGE_COLUMNS),
+    # Dispatchers may run in other processes (msgboxx worker).
+    "postgresql": Prepared(wakes_other_processes(insert(_MESSAGES)), column_keys=_MESSAGE_COLUMNS),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,8 +180,8 @@ async def _insert_outbound(
         attempts=0,
         next_attempt_at=now,
     )
-    await _INSERT_MESSAGE.execute(session, values)
-    session.info[OUTBOUND_QUEUED] = True
+    await _INSERT_MESSAGE[session.get_bind().dialect.name].execute(session, values)
+    session.info[OUTBOUND_QUEUED] = True  # and dispatchers in this process
     accepted = MessageOut.of_row(values)
     if not to.subscribed:
         webhooks.unheard(session, [to.account_id])
