@@ -197,3 +197,36 @@ async def test_send__unknown_contact_is_404(tenant: Tenant) -> None:
         json={"apiAccountId": tenant.account_id, "contactId": str(uuid.uuid4()), "message": "x"},
     )
     assert_problem(reply, 404)
+
+
+async def test_read__a_message_is_seen_by_its_tenant_and_assigned_agents_only(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    from msgboxx.accounts import service as accounts
+    from msgboxx.auth import service as auth
+
+    contact_id = await tenant.contact()
+    sent = await tenant.api.post(
+        "/message",
+        json={"apiAccountId": tenant.account_id, "contactId": contact_id, "message": "Hello"},
+    )
+    assert sent.status_code == 201, sent.text
+    path = f"/message/{sent.json()['messageId']}"
+    read = await tenant.api.get(path)
+    assert read.status_code == 200
+    moving = ("status", "sentAt", "deliveredAt", "readAt")  # the sandbox is sending it
+    assert {k: v for k, v in read.json().items() if k not in moving} == {
+        k: v for k, v in sent.json().items() if k not in moving
+    }
+    assert_problem(await other_tenant.api.get(path), 404)
+    email, agent = await tenant.add_user(role="agent")
+    async with agent:
+        assert_problem(await agent.get(path), 404)  # not assigned to the account
+        async with tenant.server.db.session(write=True) as session:
+            user = await auth.get_user_by_email(session, email=email)
+            assert user is not None
+            await accounts.assign_agent(
+                session, account_id=uuid.UUID(tenant.account_id), user_id=user.id
+            )
+            await session.commit()
+        assert (await agent.get(path)).json()["messageId"] == sent.json()["messageId"]

@@ -14,7 +14,7 @@ from msgboxx.messages.schemas import MessageCreate, MessageFilters, MessageOut
 from msgboxx.observability import metrics
 from msgboxx.web.deps import CurrentUser, Page, Session
 from msgboxx.web.routing import AliasedRouter
-from msgboxx.web.writes import commit_and_answer
+from msgboxx.web.writes import answer, commit_and_answer
 
 router = AliasedRouter(singular="/message", plural="/messages", tags=["Messages"])
 
@@ -57,5 +57,5 @@ async def list_messages(
 
 
 @router.get("/message/{messageId}", response_model=MessageOut)
-async def get_message(messageId: uuid.UUID, session: Session, user: CurrentUser) -> MessageOut:
-    return MessageOut.of(await service.get(session, user, messageId))
+async def get_message(messageId: uuid.UUID, session: Session, user: CurrentUser) -> Response:
+    return answer(await service.get(session, user, messageId))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import operator
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,7 +42,12 @@ class MessageOut(ApiModel):
         return cls._stored(_OF_ROW(row))
 
     @classmethod
-    def _stored(cls, values: tuple[Any, ...]) -> MessageOut:
+    def of_shown(cls, values: Sequence[Any]) -> MessageOut:
+        """From the values of :data:`SHOWN_COLUMNS`, in that order (a row read for the API)."""
+        return cls._stored(values)
+
+    @classmethod
+    def _stored(cls, values: Sequence[Any]) -> MessageOut:
         fields = dict(zip(_FIELDS, values, strict=True))
         fields["status"] = MessageStatus(fields["status"])
         return cls.model_construct(**fields)
@@ -66,6 +71,7 @@ _FIELDS, _COLUMNS = zip(
     ("failureReason", "failure_reason"),
     strict=True,
 )
+SHOWN_COLUMNS: tuple[str, ...] = _COLUMNS
 _OF_MESSAGE = operator.attrgetter(*_COLUMNS)
 _OF_ROW = operator.itemgetter(*_COLUMNS)
 

@@ -25,7 +25,7 @@ from msgboxx.db.paging import fetch_page
 from msgboxx.db.prepared import Prepared
 from msgboxx.messages import window
 from msgboxx.messages.models import Message, PendingStatusReport
-from msgboxx.messages.schemas import MessageFilters, MessageOut
+from msgboxx.messages.schemas import SHOWN_COLUMNS, MessageFilters, MessageOut
 from msgboxx.messages.status import RANK, MessageStatus, implied, may_move
 from msgboxx.webhooks import service as webhooks
 from msgboxx.webhooks.models import EventType
@@ -194,8 +194,25 @@ async def _insert_outbound(
     return values, accepted
 
 
-async def get(session: AsyncSession, principal: Principal, message_id: uuid.UUID) -> Message:
-    return await accounts.get_visible(session, principal, Message, message_id, label="message")
+def _visible_message_query(*, admin: bool) -> Select[*tuple[Any, ...]]:
+    return select(*(_MESSAGES.c[column] for column in SHOWN_COLUMNS)).where(
+        _MESSAGES.c.id == bindparam("message_id"),
+        _MESSAGES.c.account_id.in_(accounts.prebuilt_visible_account_ids(admin=admin)),
+    )
+
+
+# Prepared once: clients that poll a message's status run it most of all reads.
+_VISIBLE_MESSAGE = {admin: Prepared(_visible_message_query(admin=admin)) for admin in (True, False)}
+
+
+async def get(session: AsyncSession, principal: Principal, message_id: uuid.UUID) -> MessageOut:
+    """One message as the API shows it, or 404 (also when another tenant owns it)."""
+    row = await _VISIBLE_MESSAGE[principal.is_admin].first(
+        session, {"message_id": message_id, **accounts.visibility(principal)}
+    )
+    if row is None:
+        raise NotFound(f"message {message_id} was not found")
+    return MessageOut.of_shown(row)
 
 
 async def list_messages(
@@ -347,6 +364,25 @@ _SET_STATUS = Prepared(
 )
 
 
+def _rows_by(
+    session: AsyncSession, found: Sequence[Sequence[Any]], columns: Sequence[str], *, key: str
+) -> dict[Any, dict[str, Any]]:
+    """Messages read with their ``columns`` and a last "anyone subscribed?" flag, by ``key``.
+
+    Accounts no subscription covers are marked unheard (see ``webhooks.unheard``)
+    so the changes announced for them write nothing.
+    """
+    rows: dict[Any, dict[str, Any]] = {}
+    unheard = set()
+    for *values, subscribed in found:
+        row = dict(zip(columns, values, strict=True))
+        rows[row[key]] = row
+        if not subscribed:
+            unheard.add(row["account_id"])
+    webhooks.unheard(session, unheard)
+    return rows
+
+
 async def apply_reports(session: AsyncSession, reports: Sequence[Report]) -> int:
     """Apply a batch of delivery reports in order; returns how many changed something.
 
@@ -360,14 +396,7 @@ async def apply_reports(session: AsyncSession, reports: Sequence[Report]) -> int
     """
     ids = list({report.provider_message_id for report in reports})
     found = await _REPORTED.all(session, {"ids": ids}) if ids else []
-    rows: dict[str, dict[str, Any]] = {}
-    unheard = set()
-    for *values, subscribed in found:
-        row = dict(zip(_REPORTED_COLUMNS, values, strict=True))
-        rows[row["provider_message_id"]] = row
-        if not subscribed:
-            unheard.add(row["account_id"])
-    webhooks.unheard(session, unheard)
+    rows = _rows_by(session, found, _REPORTED_COLUMNS, key="provider_message_id")
     changed: dict[uuid.UUID, dict[str, Any]] = {}
     applied = 0
     for report in reports:
@@ -446,14 +475,7 @@ async def record_sends(
     UPDATE per message sent in one call).
     """
     found = await _LEASED.all(session, {"ids": [outcome.message_id for outcome in outcomes]})
-    rows: dict[uuid.UUID, dict[str, Any]] = {}
-    unheard = set()
-    for *values, subscribed in found:
-        row = dict(zip(_LEASED_COLUMNS, values, strict=True))
-        rows[row["id"]] = row
-        if not subscribed:
-            unheard.add(row["account_id"])
-    webhooks.unheard(session, unheard)
+    rows = _rows_by(session, found, _LEASED_COLUMNS, key="id")
     recorded: list[SendOutcome] = []
     for outcome in outcomes:
         message = rows.get(outcome.message_id)
