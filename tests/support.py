@@ -134,6 +134,16 @@ class Tenant:
         token = await login(self.server, email)
         return email, self.server.client(token)
 
+    async def assign(self, email: str) -> None:
+        """Assign the user with ``email`` (an agent) to this tenant's account."""
+        async with self.server.db.session(write=True) as session:
+            user = await auth.get_user_by_email(session, email=email)
+            assert user is not None
+            await accounts.assign_agent(
+                session, account_id=uuid.UUID(self.account_id), user_id=user.id
+            )
+            await session.commit()
+
     async def contact(self, *, number: str | None = None, inbound: bool = True) -> str:
         """A contact of this tenant's account, with its window opened by default."""
         number = number or fresh_number()

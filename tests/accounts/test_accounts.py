@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from tests.support import Tenant, assert_problem, fresh_number
 
 
@@ -59,20 +57,11 @@ async def test_create__agents_may_not(tenant: Tenant) -> None:
 
 
 async def test_agent__sees_only_assigned_accounts(tenant: Tenant) -> None:
-    from msgboxx.accounts import service as accounts
-    from msgboxx.auth import service as auth
-
     email, agent = await tenant.add_user(role="agent")
     async with agent:
         assert (await agent.get("/apiaccount")).json()["paging"]["recordCount"] == 0
         assert_problem(await agent.get(f"/apiaccount/{tenant.account_id}"), 404)
-        async with tenant.server.db.session(write=True) as session:
-            user = await auth.get_user_by_email(session, email=email)
-            assert user is not None
-            await accounts.assign_agent(
-                session, account_id=uuid.UUID(tenant.account_id), user_id=user.id
-            )
-            await session.commit()
+        await tenant.assign(email)
         listed = (await agent.get("/apiaccount")).json()
         assert [a["apiAccountId"] for a in listed["items"]] == [tenant.account_id]
 

@@ -202,9 +202,6 @@ async def test_send__unknown_contact_is_404(tenant: Tenant) -> None:
 async def test_read__a_message_is_seen_by_its_tenant_and_assigned_agents_only(
     tenant: Tenant, other_tenant: Tenant
 ) -> None:
-    from msgboxx.accounts import service as accounts
-    from msgboxx.auth import service as auth
-
     contact_id = await tenant.contact()
     sent = await tenant.api.post(
         "/message",
@@ -222,11 +219,5 @@ async def test_read__a_message_is_seen_by_its_tenant_and_assigned_agents_only(
     email, agent = await tenant.add_user(role="agent")
     async with agent:
         assert_problem(await agent.get(path), 404)  # not assigned to the account
-        async with tenant.server.db.session(write=True) as session:
-            user = await auth.get_user_by_email(session, email=email)
-            assert user is not None
-            await accounts.assign_agent(
-                session, account_id=uuid.UUID(tenant.account_id), user_id=user.id
-            )
-            await session.commit()
+        await tenant.assign(email)
         assert (await agent.get(path)).json()["messageId"] == sent.json()["messageId"]

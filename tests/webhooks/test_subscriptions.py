@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from msgboxx.accounts import service as accounts
-from msgboxx.auth import service as auth
 from tests import support
 from tests.support import Server, Tenant, assert_problem, new_tenant, running
 from tests.webhooks.receiver import Receiver
@@ -84,13 +82,7 @@ async def test_subscribe__agents_manage_only_their_accounts(
             json={"targetUrl": receiver.url(), "events": EVENTS, "apiAccountId": tenant.account_id},
         )
         assert_problem(unseen, 404)
-        async with tenant.server.db.session(write=True) as session:
-            user = await auth.get_user_by_email(session, email=email)
-            assert user is not None
-            await accounts.assign_agent(
-                session, account_id=uuid.UUID(tenant.account_id), user_id=user.id
-            )
-            await session.commit()
+        await tenant.assign(email)
         mine = await agent.post(
             "/webhook",
             json={"targetUrl": receiver.url(), "events": EVENTS, "apiAccountId": tenant.account_id},

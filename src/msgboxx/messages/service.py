@@ -352,16 +352,27 @@ _REPORTED_COLUMNS = (
     "created_at",
     *_STATUS_COLUMNS,
 )
-_REPORTED = Prepared(
-    select(
-        *(_MESSAGES.c[column] for column in _REPORTED_COLUMNS),
-        webhooks.subscribed(Message.account_id),
-    ).where(_MESSAGES.c.provider_message_id.in_(bindparam("ids", expanding=True)))
-)
-_SET_STATUS = Prepared(
-    update(_MESSAGES).where(_MESSAGES.c.id == bindparam("message_id")),
-    column_keys=_STATUS_COLUMNS,
-)
+
+
+def _read_listened(columns: Sequence[str], *, by: str) -> Prepared:
+    """Messages whose ``by`` is in ``ids``: ``columns``, then whether anyone subscribed."""
+    return Prepared(
+        select(
+            *(_MESSAGES.c[column] for column in columns),
+            webhooks.subscribed(Message.account_id),
+        ).where(_MESSAGES.c[by].in_(bindparam("ids", expanding=True)))
+    )
+
+
+def _update_by_id(columns: Sequence[str]) -> Prepared:
+    """Set ``columns`` of the message ``message_id`` (run with execute_many)."""
+    return Prepared(
+        update(_MESSAGES).where(_MESSAGES.c.id == bindparam("message_id")), column_keys=columns
+    )
+
+
+_REPORTED = _read_listened(_REPORTED_COLUMNS, by="provider_message_id")
+_SET_STATUS = _update_by_id(_STATUS_COLUMNS)
 
 
 def _rows_by(
@@ -450,16 +461,8 @@ class SendOutcome:
 # lease), the API's view, and who holds the lease.
 _LEASED_COLUMNS = (*_REPORTED_COLUMNS, "lease_owner")
 _RECORDED_COLUMNS = (*_STATUS_COLUMNS, "provider_message_id", "lease_until", "lease_owner")
-_LEASED = Prepared(
-    select(
-        *(_MESSAGES.c[column] for column in _LEASED_COLUMNS),
-        webhooks.subscribed(Message.account_id),
-    ).where(_MESSAGES.c.id.in_(bindparam("ids", expanding=True)))
-)
-_SET_RECORDED = Prepared(
-    update(_MESSAGES).where(_MESSAGES.c.id == bindparam("message_id")),
-    column_keys=_RECORDED_COLUMNS,
-)
+_LEASED = _read_listened(_LEASED_COLUMNS, by="id")
+_SET_RECORDED = _update_by_id(_RECORDED_COLUMNS)
 
 
 async def record_sends(
