@@ -505,8 +505,7 @@ async def record_sends(
     await _SET_RECORDED.execute_many(
         session,
         [
-            {"message_id": rows[o.message_id]["id"]}
-            | {c: rows[o.message_id][c] for c in _RECORDED_COLUMNS}
+            {"message_id": o.message_id, **{c: rows[o.message_id][c] for c in _RECORDED_COLUMNS}}
             for o in recorded
         ],
     )
@@ -545,10 +544,12 @@ class _HeldReport:
 
 
 _HELD = cast(Table, PendingStatusReport.__table__)
-# Built once: every recorded batch of sends runs it.
-_HELD_FOR = select(
-    _HELD.c.provider_message_id, _HELD.c.status, _HELD.c.at, _HELD.c.failure_reason
-).where(_HELD.c.provider_message_id.in_(bindparam("ids", expanding=True)))
+# Prepared once: every recorded batch of sends runs it, and almost always finds nothing.
+_HELD_FOR = Prepared(
+    select(_HELD.c.provider_message_id, _HELD.c.status, _HELD.c.at, _HELD.c.failure_reason).where(
+        _HELD.c.provider_message_id.in_(bindparam("ids", expanding=True))
+    )
+)
 _FORGET_HELD = delete(_HELD).where(
     _HELD.c.provider_message_id == bindparam("pid"), _HELD.c.status == bindparam("held_status")
 )
@@ -559,9 +560,7 @@ async def _apply_held(session: AsyncSession, *, provider_message_ids: list[str])
         return
     held = [
         _HeldReport(pid, MessageStatus(status), at, reason)
-        for pid, status, at, reason in await session.execute(
-            _HELD_FOR, {"ids": provider_message_ids}
-        )
+        for pid, status, at, reason in await _HELD_FOR.all(session, {"ids": provider_message_ids})
     ]
     if not held:
         return
