@@ -34,9 +34,11 @@ def _sqlite_pragmas(synchronous: str) -> Any:
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
-        # 16 MiB of pages per connection (five of them): indexes keep the hot set
-        # small, and the operating system caches the file beyond it.
-        cursor.execute("PRAGMA cache_size=-16384")
+        # 8 MiB of pages per connection (five of them). The accept path's hot set
+        # fits; beyond it the operating system caches the file. At 16 MiB the
+        # writer's cache kept filling for minutes as the store grew (RSS +9 MiB
+        # after warm-up) for no measurable CPU saved (docs/benchmarks.md, memory).
+        cursor.execute("PRAGMA cache_size=-8192")
         # Checkpoints run on a thread of their own (msgboxx.db.checkpoint), never in a commit.
         cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
