@@ -37,6 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from msgboxx.db.prepared import Prepared
 from msgboxx.dispatch.models import NumberPacing, RecipientPacing
 from msgboxx.messages.models import Message
 from msgboxx.templates.models import Template, TemplateStatus
@@ -88,10 +89,11 @@ def _first_in_line() -> ColumnElement[bool]:
     )
 
 
-# Every statement of a claim is built once, with bind parameters: a claim runs
-# many times a second under load, and building these cost more than running them.
-_NUMBERS_WITH_DUE = select(Message.account_id).where(_due()).distinct().limit(50)
-_FIRST_DUE = (
+# Every statement of a claim is prepared once (msgboxx.db.prepared): a claim runs
+# many times a second under load, and on SQLite SQLAlchemy's ORM execution around
+# each statement cost more than running it.
+_NUMBERS_WITH_DUE = Prepared(select(Message.account_id).where(_due()).distinct().limit(50))
+_FIRST_DUE = Prepared(
     select(Message.id, Message.contact_id, RecipientPacing.tat)
     .outerjoin(RecipientPacing, RecipientPacing.contact_id == Message.contact_id)
     .where(
@@ -105,7 +107,7 @@ _FIRST_DUE = (
     .limit(bindparam("limit"))
     .with_for_update(skip_locked=True, of=Message)
 )
-_LEASE = (
+_LEASE = Prepared(
     update(Message)
     .where(Message.id.in_(bindparam("ids", expanding=True)))
     .values(
@@ -115,10 +117,10 @@ _LEASE = (
     )
     .execution_options(synchronize_session=False)
 )
-_NUMBER_TAT = (
+_NUMBER_TAT = Prepared(
     select(NumberPacing.tat).where(NumberPacing.account_id == bindparam("number")).with_for_update()
 )
-_MOVE_NUMBER_TAT = (
+_MOVE_NUMBER_TAT = Prepared(
     update(NumberPacing)
     .where(NumberPacing.account_id == bindparam("number"))
     .values(tat=bindparam("moved_to"))
@@ -126,7 +128,7 @@ _MOVE_NUMBER_TAT = (
 
 
 @functools.cache
-def _upserts(dialect: str) -> tuple[Any, Any]:
+def _upserts(dialect: str) -> tuple[Prepared, Prepared]:
     """The pacing rows' INSERT ... ON CONFLICT statements, in the dialect's own form."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     number_row = (
@@ -138,7 +140,7 @@ def _upserts(dialect: str) -> tuple[Any, Any]:
     recipient_rows = recipients.on_conflict_do_update(
         index_elements=[RecipientPacing.contact_id], set_={"tat": recipients.excluded.tat}
     )
-    return number_row, recipient_rows
+    return Prepared(number_row), Prepared(recipient_rows)
 
 
 async def claim_messages(
@@ -151,7 +153,7 @@ async def claim_messages(
     pacing: Pacing,
 ) -> Claim:
     """Lease due messages, number by number, within each number's and customer's rate."""
-    accounts = list(await session.scalars(_NUMBERS_WITH_DUE, {"now": now}))
+    accounts = [account_id for (account_id,) in await _NUMBERS_WITH_DUE.all(session, {"now": now})]
     random.shuffle(accounts)  # no number waits behind another's backlog
     claimed: list[uuid.UUID] = []
     retry_in: float | None = None
@@ -174,10 +176,10 @@ async def claim_messages(
             )
         if not rows:
             continue
-        ids = [row.id for row in rows]
-        await session.execute(_LEASE, {"ids": ids, "until": now + lease, "owner": owner})
-        await session.execute(
-            _MOVE_NUMBER_TAT,
+        ids = [message_id for message_id, _contact_id, _tat in rows]
+        await _LEASE.execute(session, {"ids": ids, "until": now + lease, "owner": owner})
+        await _MOVE_NUMBER_TAT.execute(
+            session,
             {
                 "number": account_id,
                 "moved_to": tat + timedelta(seconds=len(ids) / pacing.number_rate),
@@ -198,8 +200,8 @@ async def _first_due(
     pacing: Pacing,
 ) -> list[Any]:
     """The oldest due messages of one lane of one number that may go now."""
-    result = await session.execute(
-        _FIRST_DUE,
+    return await _FIRST_DUE.all(
+        session,
         {
             "account_id": account_id,
             "lane": lane,
@@ -208,14 +210,14 @@ async def _first_due(
             "limit": limit,
         },
     )
-    return list(result.all())
 
 
 async def _locked_tat(session: AsyncSession, account_id: uuid.UUID, now: datetime) -> datetime:
     """The number's pacing row, locked until the claim commits (other workers wait)."""
     number_row, _ = _upserts(session.get_bind().dialect.name)
-    await session.execute(number_row, {"number": account_id, "now": now})
-    tat = await session.scalar(_NUMBER_TAT, {"number": account_id})
+    await number_row.execute(session, {"number": account_id, "now": now})
+    found = await _NUMBER_TAT.first(session, {"number": account_id})
+    tat: datetime | None = found[0] if found is not None else None
     return tat or now
 
 
@@ -226,14 +228,14 @@ async def _advance_recipients(
     if not interval:
         return
     values = [
-        {"contact_id": row.contact_id, "tat": max(row.tat or now, now) + interval}
-        for row in rows
-        if row.contact_id is not None
+        {"contact_id": contact_id, "tat": max(tat or now, now) + interval}
+        for _message_id, contact_id, tat in rows
+        if contact_id is not None
     ]
     if not values:
         return
     _, recipient_rows = _upserts(session.get_bind().dialect.name)
-    await session.execute(recipient_rows, values)
+    await recipient_rows.execute_many(session, values)
 
 
 async def claim_template_submissions(
