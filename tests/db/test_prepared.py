@@ -120,6 +120,28 @@ async def test_prepared__its_writes_commit_and_roll_back_with_the_session(tmp_pa
         await db.dispose()
 
 
+async def test_prepared__each_transaction_of_a_session_commits_its_own_writes(
+    tmp_path: Path,
+) -> None:
+    """A session keeps its connection per transaction: after a commit the next one begins."""
+    db = await _database(tmp_path)
+    first, second, third = _message(), _message(), _message()
+    try:
+        async with db.session(write=True) as session:
+            await session.execute(text("PRAGMA foreign_keys=OFF"))
+            await session.commit()
+            await INSERT.execute(session, first)
+            await session.commit()
+            await INSERT.execute(session, second)
+            await INSERT.execute(session, third)
+            await session.commit()
+        async with db.session(write=False) as reader:
+            for message in (first, second, third):
+                assert await READ.first(reader, {"id": message["id"]}) is not None
+    finally:
+        await db.dispose()
+
+
 async def test_prepared__all_rows_read_as_sqlalchemy_reads_them(tmp_path: Path) -> None:
     by_contact = Prepared(
         select(Message.id, Message.template_parameters)
