@@ -25,8 +25,8 @@ from pydantic import (
 
 
 def format_timestamp(value: datetime) -> str:
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    """Milliseconds, truncated, and ``Z``; ``isoformat`` is twice as fast as ``strftime``."""
+    return value.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 Timestamp = Annotated[datetime, PlainSerializer(format_timestamp, return_type=str)]
