@@ -97,6 +97,25 @@ async def test_health_ready_metrics_docs(server: Server, tenant: Tenant) -> None
         assert path in spec["paths"], path
 
 
+async def test_docs__operations_that_need_a_caller_ask_for_a_bearer_token(server: Server) -> None:
+    """What /docs' "Authorize" rests on: the scheme, and which operations use it."""
+    async with server.client() as client:
+        spec = (await client.get("/openapi.json")).json()
+    scheme = spec["components"]["securitySchemes"]["OAuth2PasswordBearer"]
+    assert scheme["flows"]["password"]["tokenUrl"] == "/oauth/token"
+    bearer = [{"OAuth2PasswordBearer": []}]
+    paths = spec["paths"]
+    for path, method in (
+        ("/message", "post"),
+        ("/message/{messageId}", "get"),
+        ("/contact", "get"),
+        ("/whoami", "get"),
+    ):
+        assert paths[path][method].get("security") == bearer, (path, method)
+    for path, method in (("/oauth/token", "post"), ("/healthz", "get")):
+        assert "security" not in paths[path][method], (path, method)
+
+
 async def test_crash__is_a_500_problem_with_an_error_id_in_the_log(
     data_dir: Path, access_log: Lines
 ) -> None:

@@ -68,8 +68,9 @@ async def _held_driver(session: AsyncSession) -> _Held | None:
     Asking the session for its connection goes through SQLAlchemy's transaction
     state machine and a greenlet switch each time; an accept runs three prepared
     statements in one transaction, so the first one's answer is kept for the
-    others (in-process A/B: 2.06 -> 1.89 ms of CPU per ``POST /message``). It is keyed by the transaction object: after a commit or a
-    rollback the session begins a new one, and the connection is asked for again.
+    others (in-process A/B: 2.06 -> 1.89 ms of CPU per ``POST /message``). It is
+    keyed by the transaction object: after a commit or a rollback the session
+    begins a new one, and the connection is asked for again.
     """
     sync_session = session.sync_session
     held: _Held | None = sync_session.info.get(_HELD)

@@ -10,8 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Query, Request, Security
-from fastapi.security import OAuth2PasswordBearer
+from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from msgboxx.auth import service as auth
@@ -42,14 +41,13 @@ async def session(request: Request) -> AsyncIterator[AsyncSession]:
 Session = Annotated[AsyncSession, Depends(session)]
 
 
-# Declared so that /docs offers "Authorize"; the header is read below either way.
-_oauth2 = OAuth2PasswordBearer(tokenUrl="/oauth/token", auto_error=False)
+def bearer_token(request: Request) -> str:
+    """The token of ``Authorization`` (or the original doc's ``Authorisation``).
 
-
-async def bearer_token(
-    request: Request, _declared: Annotated[str | None, Security(_oauth2)]
-) -> str:
-    """The token of ``Authorization`` (or the original doc's ``Authorisation``)."""
+    Read here rather than through FastAPI's ``OAuth2PasswordBearer`` dependency:
+    every authenticated request solved two dependencies for it. The OpenAPI
+    document declares the scheme instead (:mod:`msgboxx.web.openapi`).
+    """
     header = request.headers.get("authorization") or request.headers.get("authorisation")
     if not header:
         raise Unauthorized("send an access token: Authorization: Bearer <token>")
@@ -59,9 +57,7 @@ async def bearer_token(
     return token.strip()
 
 
-async def principal(
-    request: Request, db_session: Session, token: Annotated[str, Depends(bearer_token)]
-) -> auth.Principal:
+async def principal(request: Request, db_session: Session) -> auth.Principal:
     """The caller, looked up in the request's own session.
 
     On SQLite the writer's statements run inline (:mod:`msgboxx.db.inline`), so a
@@ -69,7 +65,7 @@ async def principal(
     PostgreSQL a second session would take a second pooled connection.
     """
     return await auth.principal_for_token(
-        db_session, token=token, key=settings(request).signing_key
+        db_session, token=bearer_token(request), key=settings(request).signing_key
     )
 
 

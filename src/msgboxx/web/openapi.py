@@ -2,6 +2,8 @@
 
 FastAPI documents only its own 422 shape; our errors all share one RFC 9457
 body, so the document says so once, as each operation's ``default`` response.
+Operations that need a caller say so with the bearer-token scheme, so that
+``/docs`` offers "Authorize".
 """
 
 from __future__ import annotations
@@ -9,7 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from msgboxx.web.deps import principal
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
@@ -34,6 +40,29 @@ PROBLEM = {
     "description": "A problem (RFC 9457): 4xx for the client's mistakes, 500 with an error id",
     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
 }
+BEARER = "OAuth2PasswordBearer"
+BEARER_SCHEME: dict[str, Any] = {
+    "type": "oauth2",
+    "flows": {"password": {"scopes": {}, "tokenUrl": "/oauth/token"}},
+}
+
+
+def _needs_caller(dependant: Dependant) -> bool:
+    return any(sub.call is principal or _needs_caller(sub) for sub in dependant.dependencies)
+
+
+def _declare_bearer(app: FastAPI, document: dict[str, Any]) -> None:
+    """Mark each operation whose route looks up the caller as needing a token."""
+    paths = document.get("paths", {})
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if not isinstance(route, APIRoute) or not _needs_caller(route.dependant):
+            continue
+        operations = paths.get(context.path_format, {})
+        for method in route.methods or ():
+            if (operation := operations.get(method.lower())) is not None:
+                operation["security"] = [{BEARER: []}]
+    document["components"].setdefault("securitySchemes", {})[BEARER] = BEARER_SCHEME
 
 
 def install(app: FastAPI) -> None:
@@ -48,6 +77,7 @@ def install(app: FastAPI) -> None:
         )
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
         schemas["Problem"] = PROBLEM_SCHEMA
+        _declare_bearer(app, document)
         for name in ("HTTPValidationError", "ValidationError"):
             schemas.pop(name, None)
         for operations in document.get("paths", {}).values():
