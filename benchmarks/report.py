@@ -110,5 +110,6 @@ def table(results: dict[str, Any]) -> str:
         f"commit {machine.get('commit')}, {machine.get('date')}, {machine.get('cpus')} CPUs, "
         f"load average at start {machine.get('loadAverageAtStart', [0])[0]:.2f}, "
         f"at end {machine.get('loadAverageAtEnd', [0])[0]:.2f}"
+        f", ten million additions in Python {machine.get('pythonLoop10MSeconds', 0):.2f} s"
     )
     return "\n".join(lines)

@@ -17,6 +17,23 @@ from benchmarks.config import Config
 from benchmarks.stack import STEADY_CUSTOMERS, STEADY_ENV, running
 
 
+def _python_speed() -> float:
+    """Seconds for ten million additions in a Python loop, median of three.
+
+    The machine is shared and its speed changes from day to day (this loop took
+    0.97 s on one day and 1.78 s on another, on the same machine name): the
+    figure says which day a run's absolute numbers belong to.
+    """
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for number in range(10_000_000):
+            total += number
+        times.append(time.perf_counter() - started)
+    return round(sorted(times)[1], 3)
+
+
 def _machine() -> dict[str, Any]:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
@@ -29,6 +46,7 @@ def _machine() -> dict[str, Any]:
         "commit": commit + ("+dirty" if dirty else ""),
         "cpus": os.cpu_count(),
         "loadAverageAtStart": list(os.getloadavg()),
+        "pythonLoop10MSeconds": _python_speed(),
     }
 
 
