@@ -111,5 +111,6 @@ def table(results: dict[str, Any]) -> str:
         f"load average at start {machine.get('loadAverageAtStart', [0])[0]:.2f}, "
         f"at end {machine.get('loadAverageAtEnd', [0])[0]:.2f}"
         f", ten million additions in Python {machine.get('pythonLoop10MSeconds', 0):.2f} s"
+        f" at start, {machine.get('pythonLoop10MSecondsAtEnd', 0):.2f} s at end"
     )
     return "\n".join(lines)

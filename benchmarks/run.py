@@ -20,9 +20,10 @@ from benchmarks.stack import STEADY_CUSTOMERS, STEADY_ENV, running
 def _python_speed() -> float:
     """Seconds for ten million additions in a Python loop, median of three.
 
-    The machine is shared and its speed changes from day to day (this loop took
-    0.97 s on one day and 1.78 s on another, on the same machine name): the
-    figure says which day a run's absolute numbers belong to.
+    The machine is shared and its speed changes from day to day and within an
+    hour (this loop took 1.78 s, 0.68 s and 1.31 s within 35 minutes of one
+    morning): taken at a run's start and end, it says what machine the run's
+    absolute numbers belong to.
     """
     times = []
     for _ in range(3):
@@ -72,6 +73,7 @@ def main() -> None:
             results["memory"] = memory.measure(config, workroot / "memory", ceiling_rps=rps)
     finally:
         results["machine"]["loadAverageAtEnd"] = list(os.getloadavg())
+        results["machine"]["pythonLoop10MSecondsAtEnd"] = _python_speed()
         results["machine"]["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         config.out.parent.mkdir(parents=True, exist_ok=True)
         config.out.write_text(json.dumps(results, indent=2, default=str) + "\n")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import uuid
+import weakref
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -139,6 +141,26 @@ async def test_prepared__each_transaction_of_a_session_commits_its_own_writes(
             for message in (first, second, third):
                 assert await READ.first(reader, {"id": message["id"]}) is not None
     finally:
+        await db.dispose()
+
+
+async def test_prepared__a_finished_session_is_freed_without_the_cycle_collector(
+    tmp_path: Path,
+) -> None:
+    """Every request has a session: one kept alive until a collection is memory held."""
+    db = await _database(tmp_path)
+    try:
+        gc.disable()
+        async with db.session(write=True) as session:
+            await session.execute(text("PRAGMA foreign_keys=OFF"))
+            await session.commit()
+            await INSERT.execute(session, _message())
+            await session.commit()
+            gone = weakref.ref(session.sync_session)
+        del session
+        assert gone() is None
+    finally:
+        gc.enable()
         await db.dispose()
 
 

@@ -23,6 +23,7 @@ callers catch neither (an unexpected one is a 500 with its ``errorId``).
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -54,7 +55,10 @@ class _Compiled:
 class _Held:
     """The session's SQLite connection, for as long as its transaction lasts."""
 
-    transaction: SessionTransaction
+    # Weak: the session's info holds this, and a strong reference back to its
+    # transaction (which refers to the session) would keep every finished
+    # session alive until the cycle collector ran.
+    transaction: weakref.ref[SessionTransaction]
     connection: InlineConnection
     dialect: Dialect
 
@@ -74,7 +78,8 @@ async def _held_driver(session: AsyncSession) -> _Held | None:
     """
     sync_session = session.sync_session
     held: _Held | None = sync_session.info.get(_HELD)
-    if held is not None and held.transaction is sync_session.get_transaction():
+    current = sync_session.get_transaction()
+    if held is not None and current is not None and held.transaction() is current:
         return held
     connection = await session.connection()
     driver = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
@@ -82,7 +87,7 @@ async def _held_driver(session: AsyncSession) -> _Held | None:
         return None
     transaction = sync_session.get_transaction()
     assert transaction is not None  # session.connection() has just begun it
-    held = _Held(transaction, driver, connection.dialect)
+    held = _Held(weakref.ref(transaction), driver, connection.dialect)
     sync_session.info[_HELD] = held
     return held
 
