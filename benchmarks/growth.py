@@ -13,6 +13,8 @@ import sqlite3
 import statistics
 import time
 import uuid
+from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -81,25 +83,43 @@ def seed(db_path: Path, *, account_id: str, inbox_id: str, messages: int) -> dic
     }
 
 
-def _time(client: httpx.Client, path: str, samples: int) -> dict[str, Any]:
-    for _ in range(3):
-        reply = client.get(path)
-        reply.raise_for_status()
-    times = []
-    for _ in range(samples):
-        began = time.perf_counter()
-        reply = client.get(path)
-        times.append(time.perf_counter() - began)
-        reply.raise_for_status()
-    times.sort()
+def _query(client: httpx.Client, path: str) -> tuple[float, int]:
+    began = time.perf_counter()
+    reply = client.get(path)
+    took = time.perf_counter() - began
+    reply.raise_for_status()
+    return took, int(reply.json()["paging"]["recordCount"])
+
+
+def _summary(times: list[float], record_count: int) -> dict[str, Any]:
+    times = sorted(times)
     return {
         "medianMs": round(statistics.median(times) * 1000, 2),
         "p90Ms": round(times[int(0.9 * (len(times) - 1))] * 1000, 2),
-        "recordCount": reply.json()["paging"]["recordCount"],
+        "recordCount": record_count,
     }
 
 
-def _one_size(config: Config, workdir: Path, messages: int) -> dict[str, Any]:
+@dataclass
+class _Store:
+    """One seeded store and its server, idle whenever another store is asked."""
+
+    messages: int
+    seeded: dict[str, Any]
+    server: procs.Process
+    client: httpx.Client
+
+    def queries(self) -> dict[str, str]:
+        seeded, old = self.seeded, "2000-01-01"
+        return {
+            "byContact": f"/message?contactId={seeded['contactId']}&fromDate={old}",
+            "byConversation": f"/message?conversationId={seeded['conversationId']}&fromDate={old}",
+            "byDateRange": f"/message?fromDate={seeded['day']}&toDate={seeded['day']}",
+            "contactByMobileNumber": f"/contact?mobileNumber={seeded['mobileNumber']}",
+        }
+
+
+def _open_store(workdir: Path, messages: int, stack: ExitStack) -> _Store:
     data_dir = workdir / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     settings = Settings(data_dir=data_dir, secret_key=procs.SECRET, demo=False)
@@ -111,30 +131,39 @@ def _one_size(config: Config, workdir: Path, messages: int) -> dict[str, Any]:
         inbox_id=inbox,
         messages=messages,
     )
+    print(f"  growth {messages:,}: seeded in {seeded['seedSeconds']:.0f} s", flush=True)
     port = procs.free_port()
     env = procs.environment(data_dir, MSGBOXX_PORT=str(port), MSGBOXX_DISPATCH="false")
     server = procs.start("serve", ["serve"], env, workdir / "logs")
+    stack.callback(server.stop)
     base = f"http://127.0.0.1:{port}"
-    old = "2000-01-01"
-    queries = {
-        "byContact": f"/message?contactId={seeded['contactId']}&fromDate={old}",
-        "byConversation": f"/message?conversationId={seeded['conversationId']}&fromDate={old}",
-        "byDateRange": f"/message?fromDate={seeded['day']}&toDate={seeded['day']}",
-        "contactByMobileNumber": f"/contact?mobileNumber={seeded['mobileNumber']}",
-    }
-    try:
-        procs.wait_until_up(server, f"{base}/readyz")
-        headers = {"Authorization": f"Bearer {fixture.token}"}
-        with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
-            timings = {
-                name: _time(client, path, config.growth_samples) for name, path in queries.items()
-            }
-    finally:
-        server.stop()
-    print(
-        f"  growth {messages:,}: { ({k: v['medianMs'] for k, v in timings.items()}) }", flush=True
-    )
-    return {"messages": messages, "seedSeconds": seeded["seedSeconds"], "queries": timings}
+    procs.wait_until_up(server, f"{base}/readyz")
+    headers = {"Authorization": f"Bearer {fixture.token}"}
+    client = stack.enter_context(httpx.Client(base_url=base, headers=headers, timeout=60))
+    return _Store(messages, seeded, server, client)
+
+
+def _measure_interleaved(stores: list[_Store], samples: int) -> dict[int, dict[str, Any]]:
+    """Each query asked of every store in turn, sample after sample.
+
+    The host's speed drifts within minutes, and the sizes are seeded minutes
+    apart (10M takes ten or more): timed one size after another, a drift would
+    pass for growth. Asked in turn, every size meets it alike.
+    """
+    timings: dict[int, dict[str, Any]] = {store.messages: {} for store in stores}
+    for name in stores[0].queries():
+        times: dict[int, list[float]] = {store.messages: [] for store in stores}
+        counts: dict[int, int] = {}
+        for store in stores:  # warm-ups
+            for _ in range(3):
+                _query(store.client, store.queries()[name])
+        for _ in range(samples):
+            for store in stores:
+                took, counts[store.messages] = _query(store.client, store.queries()[name])
+                times[store.messages].append(took)
+        for store in stores:
+            timings[store.messages][name] = _summary(times[store.messages], counts[store.messages])
+    return timings
 
 
 def _inbox_of(db_path: Path, account_id: str) -> str:
@@ -147,10 +176,29 @@ def _inbox_of(db_path: Path, account_id: str) -> str:
 
 def measure(config: Config, workdir: Path) -> dict[str, Any]:
     sizes = sorted(config.growth_sizes)
-    results = [_one_size(config, workdir / str(n), n) for n in sizes]
+    with ExitStack() as stack:
+        stores = [_open_store(workdir / str(n), n, stack) for n in sizes]
+        timings = _measure_interleaved(stores, config.growth_samples)
+    results = []
+    for store in stores:
+        queries = timings[store.messages]
+        medians = {name: item["medianMs"] for name, item in queries.items()}
+        print(f"  growth {store.messages:,}: {medians}", flush=True)
+        results.append(
+            {
+                "messages": store.messages,
+                "seedSeconds": store.seeded["seedSeconds"],
+                "queries": queries,
+            }
+        )
     smallest, largest = results[0], results[-1]
     ratios = {
         name: round(largest["queries"][name]["medianMs"] / smallest["queries"][name]["medianMs"], 2)
         for name in smallest["queries"]
     }
-    return {"sizes": results, "ratioLargestToSmallest": ratios, "largest": largest["messages"]}
+    return {
+        "sizes": results,
+        "ratioLargestToSmallest": ratios,
+        "largest": largest["messages"],
+        "interleaved": True,
+    }
