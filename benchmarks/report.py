@@ -68,6 +68,15 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                     "",
                 )
             )
+            cpu = item["held"].get("cpuMsPerMessage")
+            if cpu:  # what one message costs the machine, and who spends it
+                out.append(
+                    (
+                        "  CPU ms per message, " + " / ".join(cpu),
+                        " / ".join(f"{ms:.2f}" for ms in cpu.values()),
+                        f"1000/s on 2 cores: ≤ 2.00 in all ({cpu.get('machine', 0):.2f})",
+                    )
+                )
     growth = results.get("growth")
     if growth:
         smallest = growth["sizes"][0]["messages"]
