@@ -37,6 +37,10 @@ from msgboxx.messages.models import Message
 LADDER = (100, 150, 200, 250, 300, 400, 500, 600, 800, 1000)
 READ_WITHIN = 5.0  # seconds after a step ends for its messages to reach Read
 SUSTAINED = 0.99
+# A rung that was not sustained can leave a queue of tens of thousands; the next
+# step must not start on it, which a 60 s drain did not promise. Each step also
+# records the queue it started on (pendingBefore).
+DRAIN_SECONDS = 300
 
 
 async def _window(stack: Stack, start: datetime, end: datetime) -> dict[str, Any]:
@@ -94,6 +98,8 @@ def _cpu_now(stack: Stack) -> dict[str, float]:
 
 
 def _step(stack: Stack, bodies: Path, *, rate: float, seconds: float) -> dict[str, Any]:
+    now = utcnow()
+    queued_before = asyncio.run(_window(stack, now, now))["pending"]
     cpu_before = _cpu_now(stack)
     start = utcnow()
     client = loadgen.open_loop(
@@ -117,6 +123,7 @@ def _step(stack: Stack, bodies: Path, *, rate: float, seconds: float) -> dict[st
         "acceptedPerSecond": round(window["accepted"] / seconds_run, 1),
         "readPerSecond": round(window["read"] / seconds_run, 1),
         "readFraction": round(window["read"] / max(1, window["accepted"]), 4),
+        "pendingBefore": queued_before,
         "pendingAfter": window["pending"],
         "lagToSentMs": {"p50": _lag(window["lags"], 0.5), "p99": _lag(window["lags"], 0.99)},
         "cpuMsPerMessage": {
@@ -157,7 +164,7 @@ def _one(config: Config, workdir: Path, *, postgres: bool) -> dict[str, Any]:
         for rate in LADDER:
             step = _step(stack, bodies, rate=rate, seconds=step_seconds)
             ladder.append(step)
-            _drain(stack, timeout=60)
+            _drain(stack, timeout=DRAIN_SECONDS)
             if not step["sustained"]:
                 break
             sustained.append(rate)
@@ -168,7 +175,7 @@ def _one(config: Config, workdir: Path, *, postgres: bool) -> dict[str, Any]:
         for held in reversed(sustained or [LADDER[0]]):
             print(f"  e2e {store}: holding {held}/s for {config.e2e_seconds:.0f} s", flush=True)
             final = _step(stack, bodies, rate=held, seconds=config.e2e_seconds)
-            _drain(stack, timeout=60)
+            _drain(stack, timeout=DRAIN_SECONDS)
             if final["sustained"]:
                 break
         cpu = {name: round(p.cpu_seconds(), 1) for name, p in stack.processes.items()}
