@@ -75,10 +75,10 @@ def _saturate(
     reporting is not charged to it; the wait is kept with the run
     (``quietWaitSeconds``: after ``POST /message`` it is the drain of its backlog).
     """
-    name, extra = script
+    lua, extra = script
     result = loadgen.wrk(
         stack.base,
-        name,
+        lua,
         seconds=config.ceiling_seconds,
         connections=config.connections,
         env={"BENCH_TOKEN": stack.fixture.token, **extra},

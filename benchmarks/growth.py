@@ -106,7 +106,6 @@ class _Store:
 
     messages: int
     seeded: dict[str, Any]
-    server: procs.Process
     client: httpx.Client
 
     def queries(self) -> dict[str, str]:
@@ -140,7 +139,7 @@ def _open_store(workdir: Path, messages: int, stack: ExitStack) -> _Store:
     procs.wait_until_up(server, f"{base}/readyz")
     headers = {"Authorization": f"Bearer {fixture.token}"}
     client = stack.enter_context(httpx.Client(base_url=base, headers=headers, timeout=60))
-    return _Store(messages, seeded, server, client)
+    return _Store(messages, seeded, client)
 
 
 def _measure_interleaved(stores: list[_Store], samples: int) -> dict[int, dict[str, Any]]:
