@@ -50,8 +50,13 @@ def require(url: str) -> None:
 
 
 async def fresh_database(name: str) -> str:
-    """A newly created, empty database on the test server; its URL."""
+    """A newly created, empty database on the test server; its URL.
+
+    Its name starts with the test database's, so that checkouts testing side by side
+    against one server (each with its own MSGBOXX_TEST_POSTGRES_URL) never share one.
+    """
     base = server_url()
+    name = f"{base.rsplit('/', 1)[-1]}_{name}"
     connection = await asyncpg.connect(_dsn(base))
     try:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
