@@ -49,6 +49,13 @@ def cli(
 @contextmanager
 def serving(data_dir: Path, **env: str) -> Iterator[str]:
     """``msgboxx serve`` as a user starts it; yields its base URL."""
+    with serving_process(data_dir, **env) as (_process, base):
+        yield base
+
+
+@contextmanager
+def serving_process(data_dir: Path, **env: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """``msgboxx serve`` as a user starts it; yields the process (to kill) and its base URL."""
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir.parent / f"serve-{port}.log"
@@ -73,7 +80,7 @@ def serving(data_dir: Path, **env: str) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError("msgboxx serve did not become ready")
             time.sleep(0.1)
-        yield base
+        yield process, base
     finally:
         process.terminate()
         try:

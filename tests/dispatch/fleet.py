@@ -189,3 +189,22 @@ async def wait_until_sent(
         if time.monotonic() > deadline:
             raise AssertionError(f"{left} messages still unsent after {timeout}s")
         await asyncio.sleep(0.1)
+
+
+async def not_read(db: Database, ids: list[uuid.UUID]) -> dict[str, int]:
+    """How many of ``ids`` are at each status other than Read."""
+    async with db.session(write=False) as session:
+        rows = await session.execute(
+            select(Message.status, func.count())
+            .where(Message.id.in_(ids), Message.status != "Read")
+            .group_by(Message.status)
+        )
+        return {status: int(count) for status, count in rows}
+
+
+async def wait_until_read(db: Database, *, timeout: float, ids: list[uuid.UUID]) -> None:
+    deadline = time.monotonic() + timeout
+    while left := await not_read(db, ids):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not Read after {timeout}s: {left}")
+        await asyncio.sleep(0.1)

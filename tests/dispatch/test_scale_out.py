@@ -17,7 +17,14 @@ from msgboxx.db import Database, utcnow
 from msgboxx.messages import service as messages
 from msgboxx.messages.models import Message
 from tests import postgres
-from tests.dispatch.fleet import Fleet, new_number, queue, wait_until_sent
+from tests.dispatch.fleet import (
+    Fleet,
+    new_number,
+    not_read,
+    queue,
+    wait_until_read,
+    wait_until_sent,
+)
 
 pytestmark = pytest.mark.skipif(
     "MSGBOXX_TEST_DATABASE_URL" in os.environ,
@@ -212,3 +219,89 @@ async def test_restart__stopping_everything_and_starting_again_resumes(
     await wait_until_sent(db, timeout=60)
     sends = crew.sends_per_message()
     assert set(map(str, ids)) == set(sends) and set(sends.values()) == {1}
+
+
+async def test_kill__a_worker_killed_mid_burst_and_restarted_ends_with_every_message_read(
+    fleet: tuple[Fleet, Database],
+) -> None:
+    """kill -9 of a worker: restarted, it takes back its claims at once and finishes the reports.
+
+    The lease is an hour, so nothing here waits for it; the sandbox's Delivered
+    and Read, due seconds after each hand-off, died with the killed process.
+    """
+    crew, db = fleet
+    number = await new_number(db)
+    ids = await queue(db, number, contacts=300)
+    settings = {
+        "MSGBOXX_NUMBER_THROUGHPUT": "1000",
+        "MSGBOXX_SANDBOX_SEND_LATENCY": "0.2",
+        "MSGBOXX_SANDBOX_DELIVERED_DELAY": "2",
+        "MSGBOXX_SANDBOX_READ_DELAY": "4",
+        "MSGBOXX_DISPATCH_LEASE_SECONDS": "3600",
+        "MSGBOXX_DISPATCH_BATCH_SIZE": "50",
+        "MSGBOXX_DISPATCH_MAX_IN_FLIGHT": "50",
+    }
+    victim = crew.start_worker(**settings)
+    deadline = time.monotonic() + 60
+    while len(crew.hand_offs()) < 60:
+        assert time.monotonic() < deadline, "the first worker never got going"
+        await asyncio.sleep(0.02)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    left = await not_read(db, ids)
+    assert left.get("Sent") and left.get("Pending"), left  # reports owed, claims held
+    crew.start_worker(**settings)  # the same host and data folder: the same lease owner
+    await wait_until_read(db, timeout=90, ids=ids)
+
+    sends = crew.sends_per_message()
+    assert set(map(str, ids)) == set(sends), "a message was lost"
+    by_message: dict[str, list[int]] = defaultdict(list)
+    for hand_off in sorted(crew.hand_offs(), key=lambda h: h.at):
+        by_message[hand_off.message_id].append(hand_off.pid)
+    repeated = [message_id for message_id, count in sends.items() if count > 1]
+    assert len(repeated) <= 50, "more repeats than the killed worker had out at once"
+    for message_id in repeated:
+        assert by_message[message_id] == [victim.pid, by_message[message_id][1]]
+        assert by_message[message_id][1] != victim.pid
+    async with db.session(write=False) as session:
+        rows = (await session.execute(select(Message.id, Message.provider_message_id))).all()
+    final = {h.message_id: h.provider_id for h in sorted(crew.hand_offs(), key=lambda h: h.at)}
+    assert all(final[str(r.id)] == r.provider_message_id for r in rows)
+
+
+async def test_owner__a_second_live_worker_on_one_data_folder_never_takes_the_first_ones_claims(
+    fleet: tuple[Fleet, Database],
+) -> None:
+    """Two workers on one host and data folder hold different lease owner names.
+
+    Were the name shared, the second would free the first's claims as its own
+    and both would send them.
+    """
+    crew, db = fleet
+    number = await new_number(db)
+    ids = await queue(db, number, contacts=100)
+    settings = {
+        "MSGBOXX_NUMBER_THROUGHPUT": "1000",
+        "MSGBOXX_SANDBOX_SEND_LATENCY": "2",
+        "MSGBOXX_DISPATCH_LEASE_SECONDS": "3600",
+        "MSGBOXX_DISPATCH_BATCH_SIZE": "40",
+        "MSGBOXX_DISPATCH_MAX_IN_FLIGHT": "40",
+    }
+    crew.start_worker(**settings)
+    deadline = time.monotonic() + 60
+    while True:  # the first worker holds claims it is still sending
+        async with db.session(write=False) as session:
+            owners = set(
+                await session.scalars(
+                    select(Message.lease_owner).where(Message.lease_owner.is_not(None))
+                )
+            )
+        if owners:
+            break
+        assert time.monotonic() < deadline, "the first worker never claimed"
+        await asyncio.sleep(0.05)
+    crew.start_worker(**settings)
+    await wait_until_sent(db, timeout=120)
+    sends = crew.sends_per_message()
+    assert set(map(str, ids)) == set(sends)
+    assert set(sends.values()) == {1}, "a live worker's claims were taken and sent again"

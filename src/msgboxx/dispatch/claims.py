@@ -260,3 +260,18 @@ async def claim_template_submissions(
         .execution_options(synchronize_session=False)
     )
     return list(claimed)
+
+
+async def take_back(session: AsyncSession, *, owner: str) -> int:
+    """Free the claims an earlier holder of ``owner`` left behind, so they are due at once.
+
+    Only for an owner name this process holds exclusively (``dispatch.identity``),
+    before its first claim: every lease under the name is then a dead process's.
+    """
+    result = await session.execute(
+        update(Message)
+        .where(Message.next_attempt_at.is_not(None), Message.lease_owner == owner)
+        .values(lease_until=None, lease_owner=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -3,7 +3,9 @@
 Crash safety comes from the order of steps. The claim is committed before any
 send, and the outcome after it, so a process that dies leaves claims whose lease
 runs out and another dispatcher sends them. The one unavoidable repeat: the
-network accepted a message and the process died before recording it.
+network accepted a message and the process died before recording it. The same
+process started again holds the same lease owner name (``dispatch.identity``)
+and takes its earlier claims back at once instead of waiting out their lease.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from msgboxx.accounts.models import ApiAccount
 from msgboxx.channels.base import OutboundMessage, SendError, TemplateSubmission
 from msgboxx.channels.registry import ChannelRegistry, UnknownChannel
+from msgboxx.channels.sandbox.channel import PROVIDER_PREFIX as SANDBOX_PREFIX
 from msgboxx.contacts.models import Contact
 from msgboxx.db import Database, utcnow
 from msgboxx.db.prepared import Prepared
-from msgboxx.dispatch import backoff, claims, template_sync, wakeup
+from msgboxx.dispatch import backoff, claims, identity, template_sync, wakeup
 from msgboxx.dispatch.loop import RoundLoop
 from msgboxx.idempotency import service as idempotency
 from msgboxx.messages import service as messages
@@ -39,6 +42,7 @@ from msgboxx.templates.models import Template, TemplateStatus
 log = logging.getLogger(__name__)
 RECORD_EVERY = 0.01  # seconds between outcome commits while a batch is being sent
 TEMPLATE_BATCH = 20  # template submissions claimed in one round
+RESUME_PAGE = 1000  # messages read at a time when the sandbox resumes its reports
 
 
 # Prepared once: every batch runs it (on rows: a model per message cost more
@@ -104,8 +108,16 @@ class Dispatcher(RoundLoop):
         # Batches still going out; the next batch is claimed while they do.
         self._batches: set[asyncio.Task[None]] = set()
         self._in_flight = 0
+        self._slot: identity.OwnerSlot | None = None
+        # Before the first claim: take back what this owner name left behind.
+        self._taken_back = False
+        # Once after start: the sandbox's reports still owed for earlier hand-offs.
+        self._resumed = False
 
     async def run(self) -> None:
+        self._slot = identity.take(self.settings.data_dir)
+        self.owner = self._slot.owner
+        self._taken_back = not self._slot.reclaims
         log.info("dispatcher started", extra={"owner": self.owner})
         listener = None
         if not self.db.is_sqlite:  # hear about work queued by other processes at once
@@ -119,6 +131,8 @@ class Dispatcher(RoundLoop):
                 listener.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await listener
+            # Only now may another process take the name (and what it holds).
+            self._slot.release()
 
     def idle_seconds(self) -> float:
         idle = self.settings.dispatch_poll_interval
@@ -135,6 +149,8 @@ class Dispatcher(RoundLoop):
         Templates are looked for once per poll interval (sooner after a full
         batch of them): they are few, and looking is a write transaction.
         """
+        if not self._taken_back:  # no claim before it: ours would be freed too
+            await self._take_back()
         try:
             await self.maintain()
         except Exception:
@@ -179,6 +195,14 @@ class Dispatcher(RoundLoop):
         self._batches.add(batch)
         batch.add_done_callback(functools.partial(self._delivered, len(claim.message_ids)))
         return len(claim.message_ids)
+
+    async def _take_back(self) -> None:
+        async with self.db.session(write=True) as session:
+            freed = await claims.take_back(session, owner=self.owner)
+            await session.commit()
+        self._taken_back = True
+        if freed:
+            log.info("took back claims of a previous run", extra={"messages": freed})
 
     def _delivered(self, size: int, batch: asyncio.Task[None]) -> None:
         self._batches.discard(batch)
@@ -353,7 +377,12 @@ class Dispatcher(RoundLoop):
             await session.commit()
 
     async def maintain(self) -> None:
-        """Periodic upkeep: held status reports, expired idempotency keys, templates."""
+        """Periodic upkeep: held status reports, expired idempotency keys, templates.
+
+        And once after start, the sandbox's reports for what it had already taken.
+        """
+        if not self._resumed:
+            await self._resume_sandbox()
         now = asyncio.get_running_loop().time()
         if now >= self._next_sweep:
             self._next_sweep = now + 30.0
@@ -366,3 +395,36 @@ class Dispatcher(RoundLoop):
         if now >= self._next_template_sync:
             self._next_template_sync = now + self.settings.template_sync_interval
             await template_sync.sync_all(self.db, self.channels)
+
+    async def _resume_sandbox(self) -> None:
+        """Hand the in-process sandbox the messages it still owes a report.
+
+        Its timers died with the process that set them (a crash, a restart), while
+        the network it stands for kept going. Every sandbox message Sent or
+        Delivered is handed over, also those another live process is reporting:
+        a report made twice changes nothing the second time.
+        """
+        after: uuid.UUID | None = None
+        resumed = 0
+        while True:
+            async with self.db.session(write=False) as session:
+                page = await messages.awaiting_reports(
+                    session,
+                    channel="sandbox",
+                    provider_prefix=SANDBOX_PREFIX,
+                    after=after,
+                    limit=RESUME_PAGE,
+                )
+            for message in page:
+                self.channels.sandbox.resume(
+                    message.provider_message_id,
+                    status=message.status,
+                    handed_off_at=message.handed_off_at,
+                )
+            resumed += len(page)
+            if len(page) < RESUME_PAGE:
+                break
+            after = page[-1].id
+        self._resumed = True
+        if resumed:
+            log.info("sandbox reports resumed", extra={"messages": resumed})

@@ -536,6 +536,54 @@ async def apply_held_reports(session: AsyncSession, *, max_age: timedelta) -> in
 
 
 @dataclass(frozen=True, slots=True)
+class HandedOff:
+    """A message a channel handed off that the network has not yet reported Read."""
+
+    id: uuid.UUID
+    provider_message_id: str
+    status: MessageStatus
+    # When the network took it (its Sent time, recorded as the hand-off returned).
+    handed_off_at: datetime
+
+
+async def awaiting_reports(
+    session: AsyncSession,
+    *,
+    channel: str,
+    provider_prefix: str,
+    after: uuid.UUID | None = None,
+    limit: int = 1000,
+) -> list[HandedOff]:
+    """Messages of ``channel``'s accounts handed off under ``provider_prefix``, Sent or Delivered.
+
+    What an in-process network still owes reports for: its timers die with the
+    process, and a restarted one picks these up (``SandboxChannel.resume``).
+    Ordered by id, ``limit`` at a time after ``after``, so a long outage does not
+    become one huge read.
+    """
+    query = (
+        select(Message.id, Message.provider_message_id, Message.status, Message.sent_at)
+        .join(ApiAccount, ApiAccount.id == Message.account_id)
+        .where(
+            ApiAccount.channel == channel,
+            Message.direction == OUTBOUND,
+            Message.status.in_([MessageStatus.sent, MessageStatus.delivered]),
+            Message.provider_message_id.startswith(provider_prefix, autoescape=True),
+            Message.sent_at.is_not(None),
+        )
+        .order_by(Message.id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(Message.id > after)
+    return [
+        HandedOff(message_id, provider_id, MessageStatus(status), sent_at)
+        for message_id, provider_id, status, sent_at in await session.execute(query)
+        if provider_id is not None and sent_at is not None  # both filtered on; for the types
+    ]
+
+
+@dataclass(frozen=True, slots=True)
 class _HeldReport:
     provider_message_id: str
     status: MessageStatus

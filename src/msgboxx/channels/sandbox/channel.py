@@ -3,6 +3,11 @@
 After a send it reports Sent, Delivered and Read after configurable delays;
 a submitted template is approved, unless it breaks one of WhatsApp's own review
 rules that we can check locally (a body that starts or ends with a placeholder).
+
+Its timers live in the process, but the network it stands for does not stop
+when we do: a process that starts again is handed the messages still owed a
+report (:meth:`SandboxChannel.resume`) and reports them as Meta would after an
+outage, each stamped with the time it happened.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -26,12 +32,17 @@ from msgboxx.channels.base import (
     TemplateVerdict,
 )
 from msgboxx.db import utcnow
-from msgboxx.messages.status import MessageStatus
+from msgboxx.messages.status import RANK, MessageStatus
 from msgboxx.templates import placeholders
 from msgboxx.templates.models import TemplateStatus
 
 log = logging.getLogger(__name__)
 REPORT_BATCH_WINDOW = 0.02  # seconds of reports gathered into one delivery
+# Reports in one delivery at most (Meta's 1,000 statuses per webhook): after an
+# outage every resumed report is due at once.
+REPORT_BATCH_LIMIT = 1000
+# The prefix of the ids this network gives the messages it accepts.
+PROVIDER_PREFIX = "wamid.sandbox."
 
 __all__ = ["Reporter", "SandboxChannel"]
 
@@ -66,7 +77,7 @@ class SandboxChannel:
     async def send(self, message: OutboundMessage) -> str:
         if self._send_latency:
             await asyncio.sleep(self._send_latency)  # the network's round trip
-        provider_id = f"wamid.sandbox.{uuid.uuid4().hex}"
+        provider_id = f"{PROVIDER_PREFIX}{uuid.uuid4().hex}"
         if self._hand_off_log is not None:
             # The network's own record of what it accepted, kept by every process
             # that sends; one short O_APPEND write per line keeps lines whole.
@@ -79,6 +90,21 @@ class SandboxChannel:
         for status, delay in self._delays:
             self._later(delay, partial(_status_now, provider_id, status))
         return provider_id
+
+    def resume(self, provider_id: str, *, status: MessageStatus, handed_off_at: datetime) -> None:
+        """Report what is still due for a message handed off before this process started.
+
+        Each report comes at hand-off time plus its delay (at once if that has
+        passed) and says it happened then. A report another process also makes
+        changes nothing the second time (statuses only move forward).
+        """
+        now = utcnow()
+        for step, delay in self._delays:
+            if RANK[step] <= RANK.get(status, 0):
+                continue
+            at = handed_off_at + timedelta(seconds=delay)
+            wait = max(0.0, (at - now).total_seconds())
+            self._later(wait, partial(StatusReport, provider_id, step, at))
 
     async def submit_template(self, template: TemplateSubmission) -> str:
         verdict = TemplateVerdict(template.template_id, TemplateStatus.approved)
@@ -106,7 +132,8 @@ class SandboxChannel:
         """Deliver what arrived in the last few milliseconds as one batch, as Meta does."""
         while self._outbox and not self._closed:
             await asyncio.sleep(REPORT_BATCH_WINDOW)
-            events, self._outbox = self._outbox, []
+            events = self._outbox[:REPORT_BATCH_LIMIT]
+            self._outbox = self._outbox[REPORT_BATCH_LIMIT:]
             try:
                 await self._report(events)
             except Exception:
