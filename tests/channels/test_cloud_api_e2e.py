@@ -409,3 +409,36 @@ async def test_send__a_burst_is_sent_once_each_and_recorded_without_waiting_for_
             await asyncio.sleep(0.05)
     sends = [s["body"]["to"] for s in graph.double.sent if s["body"]["to"] in customers]
     assert sorted(sends) == sorted(customers)
+
+
+async def test_send__reports_are_stamped_apart_by_their_delays(
+    cloud: CloudTenant, graph: Graph, clean_faults: None
+) -> None:
+    """Delivered a second after Sent and Read a second after that, as the delays say.
+
+    The double once stamped all three with the second it accepted the send, so
+    the message was Sent, Delivered and Read in the same millisecond.
+    """
+    config = graph.double.config
+    delays = (config.sent_delay, config.delivered_delay, config.read_delay)
+    spaced = {"sentDelay": 0.0, "deliveredDelay": 1.0, "readDelay": 2.0}
+    assert (await graph.control.put("/control/config", json=spaced)).status_code == 204
+    try:
+        customer = fresh_number()
+        contact_id = await cloud.customer_writes(graph, customer)
+        path = await send(cloud, contact_id, "Spaced out")
+        body = await wait_for_status(cloud.api, path, "Read")
+    finally:
+        config.sent_delay, config.delivered_delay, config.read_delay = delays
+    [sent] = [s for s in graph.double.sent if s["body"]["to"] == customer]
+    stamps = {
+        status["status"]: int(status["timestamp"])
+        for delivery in graph.double.deliveries
+        for entry in delivery["payload"]["entry"]
+        for change in entry["changes"]
+        for status in change["value"].get("statuses", [])
+        if status["id"] == sent["id"]
+    }
+    assert stamps["delivered"] - stamps["sent"] == 1
+    assert stamps["read"] - stamps["delivered"] == 1
+    assert body["sentAt"] <= body["deliveredAt"] < body["readAt"]

@@ -451,15 +451,26 @@ async def _review(double: GraphDouble, template: StoredTemplate) -> None:
 def _status_steps(
     config: GraphConfig, to: str, wamid: str, fault: Fault | None
 ) -> list[tuple[float, dict[str, Any]]]:
-    """Sent, delivered and read after their delays; or sent then failed when asked."""
+    """Sent, delivered and read after their delays; or sent then failed when asked.
+
+    Each status is stamped with the time it happens (accepted + its delay, in
+    Meta's whole seconds), as the in-process sandbox stamps its reports; one
+    stamp for all three made a message Sent, Delivered and Read in one instant.
+    Out of order, a status keeps its own time: only its delivery moves.
+    """
     recipient = to.lstrip("+")
     steps: list[tuple[float, dict[str, Any]]] = []
-    timestamp = str(int(time.time()))
-    base = {"id": wamid, "timestamp": timestamp, "recipient_id": recipient}
+    accepted = time.time()
+    base = {"id": wamid, "recipient_id": recipient}
+
+    def at(delay: float) -> dict[str, str]:
+        return {"timestamp": str(int(accepted + delay))}
+
     if fault is not None and fault.failCode is not None:
         kind = errors.classify(fault.failCode, http_status=400)
         failed = {
             **base,
+            **at(config.delivered_delay),
             "status": "failed",
             "errors": [
                 {
@@ -470,12 +481,16 @@ def _status_steps(
                 }
             ],
         }
-        steps = [(config.sent_delay, {**base, "status": "sent"}), (config.delivered_delay, failed)]
+        sent = {**base, **at(config.sent_delay), "status": "sent"}
+        steps = [(config.sent_delay, sent), (config.delivered_delay, failed)]
     else:
         steps = [
-            (config.sent_delay, {**base, "status": "sent"}),
-            (config.delivered_delay, {**base, "status": "delivered"}),
-            (config.read_delay, {**base, "status": "read"}),
+            (delay, {**base, **at(delay), "status": status})
+            for status, delay in (
+                ("sent", config.sent_delay),
+                ("delivered", config.delivered_delay),
+                ("read", config.read_delay),
+            )
         ]
     if fault is not None and fault.outOfOrder:
         steps = [
