@@ -12,12 +12,15 @@ from msgboxx.core.wire import ApiModel, Timestamp
 
 class ContactOut(ApiModel):
     contactId: uuid.UUID
-    mobileNumber: str
+    # Null only for a customer known by their WhatsApp user id alone.
+    mobileNumber: str | None
     name: str | None
     status: ContactStatus
     email: str | None
     apiAccountId: uuid.UUID
     datetime: Timestamp
+    # Extension: the business-scoped WhatsApp user id (``US.1234``), when known.
+    whatsappUserId: str | None = None
 
     @classmethod
     def of(cls, contact: Contact) -> ContactOut:
@@ -29,6 +32,7 @@ class ContactOut(ApiModel):
             email=contact.email,
             apiAccountId=contact.account_id,
             datetime=contact.created_at,
+            whatsappUserId=contact.whatsapp_user_id,
         )
 
 
