@@ -112,7 +112,7 @@ async def test_tenancy__another_orgs_report_held_before_our_send_is_never_applie
 
 
 async def test_tenancy__another_org_naming_our_business_account_cannot_pause_our_template(
-    cloud: CloudTenant, cloud_server: Server, graph: Graph
+    cloud: CloudTenant, cloud_server: Server, graph: Graph, clean_faults: None
 ) -> None:
     created = await cloud.api.post(
         "/template",

@@ -19,8 +19,9 @@ class ContactOut(ApiModel):
     email: str | None
     apiAccountId: uuid.UUID
     datetime: Timestamp
-    # Extension: the business-scoped WhatsApp user id (``US.1234``), when known.
-    whatsappUserId: str | None = None
+    # Extension: the business-scoped WhatsApp user id (``US.1234``); left out of
+    # the body when unknown, so contacts look exactly as documented until then.
+    whatsappUserId: str | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @classmethod
     def of(cls, contact: Contact) -> ContactOut:
