@@ -8,17 +8,20 @@ provider's id), so a batch delivered twice changes nothing the second time.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from msgboxx.accounts import service as accounts
+from msgboxx.accounts.models import ApiAccount
 from msgboxx.channels.base import (
     ChannelEvent,
     ChannelHealth,
     ConsentChange,
     InboundText,
+    NumberChange,
     StatusReport,
     TemplateStatusUpdate,
     TemplateVerdict,
@@ -43,18 +46,44 @@ class IntakeResult:
     ignored: int = 0
 
 
-async def apply(session: AsyncSession, events: Sequence[ChannelEvent]) -> IntakeResult:
-    """Apply events in order within the caller's transaction."""
+async def apply(
+    session: AsyncSession,
+    events: Sequence[ChannelEvent],
+    *,
+    within: frozenset[uuid.UUID] | None = None,
+) -> IntakeResult:
+    """Apply events in order within the caller's transaction.
+
+    ``within`` holds the accounts the events may touch (a webhook: those whose
+    secret signed it); an event addressed elsewhere is ignored. None: a channel
+    reporting on its own work (the sandbox), which names its accounts itself.
+    """
     result = IntakeResult()
-    reports = [event for event in events if isinstance(event, StatusReport)]
+    ours = _Addressee(session, within)
+    reports: list[messages.Report] = []
+    for event in events:
+        if isinstance(event, StatusReport):
+            account_id = await ours.account_id(event.to_number)
+            if account_id is None and (event.to_number is not None or within is not None):
+                result.ignored += 1
+                continue
+            reports.append(
+                messages.Report(
+                    event.provider_message_id,
+                    event.status,
+                    event.at,
+                    event.failure_reason,
+                    account_id=account_id,
+                )
+            )
     if reports:  # they touch outbound messages only, so they go first, as one batch
         result.statuses_applied = await messages.apply_reports(session, reports)
-        result.ignored = len(reports) - result.statuses_applied
+        result.ignored += len(reports) - result.statuses_applied
     for event in events:
         if isinstance(event, StatusReport):
             continue
         if isinstance(event, InboundText):
-            if await _inbound(session, event):
+            if await _inbound(session, event, await ours.account(event.to_number)):
                 result.inbound_stored += 1
             else:
                 result.ignored += 1
@@ -67,12 +96,12 @@ async def apply(session: AsyncSession, events: Sequence[ChannelEvent]) -> Intake
             else:
                 result.ignored += 1
         elif isinstance(event, TemplateStatusUpdate):
-            if await _template_status(session, event):
+            if await _template_status(session, event, within=within):
                 result.verdicts_applied += 1
             else:
                 result.ignored += 1
         elif isinstance(event, ConsentChange):
-            account = await accounts.find_by_phone_number(session, event.to_number)
+            account = await ours.account(event.to_number)
             if account is None:
                 result.ignored += 1
                 continue
@@ -80,7 +109,16 @@ async def apply(session: AsyncSession, events: Sequence[ChannelEvent]) -> Intake
                 session, account=account, number=event.from_number, status=event.status
             )
             result.consents_applied += 1
+        elif isinstance(event, NumberChange):
+            account = await ours.account(event.to_number)
+            if account is None or not await contacts.change_number(
+                session, account=account, number=event.from_number, new_number=event.new_number
+            ):
+                result.ignored += 1
         elif isinstance(event, ChannelHealth):
+            if within is not None and event.account_id not in within:
+                result.ignored += 1
+                continue
             await accounts.set_channel_status(
                 session, account_id=event.account_id, healthy=event.healthy, reason=event.reason
             )
@@ -88,14 +126,41 @@ async def apply(session: AsyncSession, events: Sequence[ChannelEvent]) -> Intake
     return result
 
 
-async def _inbound(session: AsyncSession, event: InboundText) -> bool:
-    account = await accounts.find_by_phone_number(session, event.to_number)
+class _Addressee:
+    """Our account an event names by its number, if the batch may touch it (one read each)."""
+
+    def __init__(self, session: AsyncSession, within: frozenset[uuid.UUID] | None) -> None:
+        self._session = session
+        self._within = within
+        self._found: dict[str, ApiAccount | None] = {}
+
+    async def account(self, number: str | None) -> ApiAccount | None:
+        if number is None:
+            return None
+        if number not in self._found:
+            account = await accounts.find_by_phone_number(self._session, number)
+            if account is not None and self._within is not None and account.id not in self._within:
+                log.warning("event for an account that did not sign it", extra={"to": number})
+                account = None
+            self._found[number] = account
+        return self._found[number]
+
+    async def account_id(self, number: str | None) -> uuid.UUID | None:
+        account = await self.account(number)
+        return account.id if account is not None else None
+
+
+async def _inbound(session: AsyncSession, event: InboundText, account: ApiAccount | None) -> bool:
     if account is None:
         log.warning("inbound message for unknown number", extra={"to": event.to_number})
         return False
     inbox = await accounts.get_inbox_of(session, account.id)
     contact, _created = await contacts.get_or_create_for_inbound(
-        session, account=account, number=event.from_number, profile_name=event.profile_name
+        session,
+        account=account,
+        number=event.from_number,
+        user_id=event.from_user_id,
+        profile_name=event.profile_name,
     )
     stored = await messages.record_inbound(
         session,
@@ -115,12 +180,15 @@ async def _inbound(session: AsyncSession, event: InboundText) -> bool:
     return True
 
 
-async def _template_status(session: AsyncSession, event: TemplateStatusUpdate) -> bool:
+async def _template_status(
+    session: AsyncSession, event: TemplateStatusUpdate, *, within: frozenset[uuid.UUID] | None
+) -> bool:
     """Templates belong to a business account: look among that account's numbers."""
     owners = [
         account.id
         for account in await accounts.on_channel(session, channel=CLOUD_API)
         if account.channel_settings.get("waba_id") == event.waba_id
+        and (within is None or account.id in within)
     ]
     if not owners:
         return False

@@ -107,17 +107,24 @@ def digits(n: int) -> str:
     return "".join(random.choice("0123456789") for _ in range(n))
 
 
-@pytest.fixture
-async def cloud(cloud_server: Server) -> AsyncIterator[CloudTenant]:
+async def connect(
+    server: Server,
+    *,
+    app_secret: str = APP_SECRET,
+    phone_number_id: str | None = None,
+    waba_id: str | None = None,
+) -> CloudTenant:
+    """A new organisation that connects its own Cloud API number with the secret it chose."""
     email = f"admin-{uuid.uuid4().hex[:10]}@example.com"
-    async with cloud_server.db.session(write=True) as session:
+    async with server.db.session(write=True) as session:
         organisation = await auth.create_organisation(session, name="Cloud " + email)
         await auth.create_user(
             session, org_id=organisation.id, email=email, password=PASSWORD, role="admin"
         )
         await session.commit()
-    api = cloud_server.client(await login(cloud_server, email))
-    phone_number_id, waba_id, verify_token = digits(15), digits(15), uuid.uuid4().hex
+    api = server.client(await login(server, email))
+    verify_token = uuid.uuid4().hex
+    phone_number_id, waba_id = phone_number_id or digits(15), waba_id or digits(15)
     number = fresh_number()
     reply = await api.post(
         "/apiaccount",
@@ -128,13 +135,13 @@ async def cloud(cloud_server: Server) -> AsyncIterator[CloudTenant]:
             "phoneNumberId": phone_number_id,
             "wabaId": waba_id,
             "accessToken": ACCESS_TOKEN,
-            "appSecret": APP_SECRET,
+            "appSecret": app_secret,
             "webhookVerifyToken": verify_token,
         },
     )
     assert reply.status_code == 201, reply.text
-    tenant = CloudTenant(
-        server=cloud_server,
+    return CloudTenant(
+        server=server,
         api=api,
         account_id=reply.json()["apiAccountId"],
         phone_number=number,
@@ -142,10 +149,15 @@ async def cloud(cloud_server: Server) -> AsyncIterator[CloudTenant]:
         waba_id=waba_id,
         verify_token=verify_token,
     )
+
+
+@pytest.fixture
+async def cloud(cloud_server: Server) -> AsyncIterator[CloudTenant]:
+    tenant = await connect(cloud_server)
     try:
         yield tenant
     finally:
-        await api.aclose()
+        await tenant.api.aclose()
 
 
 @pytest.fixture

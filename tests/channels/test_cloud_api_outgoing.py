@@ -378,3 +378,25 @@ def test_credentials__repr_never_shows_secrets() -> None:
 
     shown = repr(CloudApiCredentials.from_settings(SETTINGS)) + repr(outbound())
     assert "EAAG-test-token" not in shown and "s3cret" not in shown and "verify-me" not in shown
+
+
+@pytest.mark.parametrize(
+    ("details", "reason"),
+    [
+        # Meta's details often repeat the title: said once.
+        ("Access token has expired or is invalid", "190 Access token has expired or is invalid"),
+        ("Access token has expired or is invalid.", "190 Access token has expired or is invalid"),
+        # Details that say more are kept, once.
+        (
+            "Error validating access token: Session has expired on Tuesday.",
+            "190 Access token has expired or is invalid: "
+            "Error validating access token: Session has expired on Tuesday.",
+        ),
+    ],
+)
+async def test_send__failure_reason_says_each_part_once(details: str, reason: str) -> None:
+    recorder = Recorder(meta_error(190, status=401, details=details))
+    channel = recorder.channel()
+    with pytest.raises(SendError) as caught:
+        await channel.send(outbound())
+    assert caught.value.reason == reason

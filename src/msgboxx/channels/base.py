@@ -49,23 +49,36 @@ class TemplateSubmission:
 
 @dataclass(frozen=True, slots=True)
 class StatusReport:
+    """The network's word on a message it took from us.
+
+    ``to_number`` is our number the network reported for: the report may only
+    touch that account's messages. A channel reporting on ids it made itself
+    (the sandbox) leaves it None.
+    """
+
     provider_message_id: str
     status: MessageStatus
     at: datetime
     failure_reason: str | None = None
+    to_number: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class InboundText:
-    """A customer's message, addressed to one of our numbers."""
+    """A customer's message, addressed to one of our numbers.
+
+    The customer is known by number, by WhatsApp user id (users with a username
+    may withhold their number), or both; at least one is given.
+    """
 
     to_number: str
-    from_number: str
+    from_number: str | None
     provider_message_id: str
     text: str
     at: datetime
     kind: str = "text"
     profile_name: str | None = None
+    from_user_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +112,16 @@ class ConsentChange:
 
 
 @dataclass(frozen=True, slots=True)
+class NumberChange:
+    """A customer moved to a new phone number: their contact follows, history and all."""
+
+    to_number: str
+    from_number: str
+    new_number: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class ChannelHealth:
     """Whether an account's credentials work; shown in /readyz and the account."""
 
@@ -113,6 +136,7 @@ ChannelEvent = (
     | TemplateVerdict
     | TemplateStatusUpdate
     | ConsentChange
+    | NumberChange
     | ChannelHealth
 )
 

@@ -1,4 +1,4 @@
-"""Contacts: one per phone number per account."""
+"""Contacts: one per phone number, and one per WhatsApp user id, per account."""
 
 from __future__ import annotations
 
@@ -23,12 +23,18 @@ class Contact(Base):
     __table_args__ = (
         UniqueConstraint("account_id", "mobile_number"),
         Index("ix_contacts_mobile_number", "mobile_number"),
+        Index(
+            "uq_contacts_account_whatsapp_user_id", "account_id", "whatsapp_user_id", unique=True
+        ),
         Index("ix_contacts_account_created", "account_id", "created_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("api_accounts.id", ondelete="CASCADE"))
-    mobile_number: Mapped[str] = mapped_column(String(20))
+    # None only for a customer known by their WhatsApp user id alone (a username
+    # hides the number); the user id (BSUID, ``US.1234``) is kept as received.
+    mobile_number: Mapped[str | None] = mapped_column(String(20))
+    whatsapp_user_id: Mapped[str | None] = mapped_column(String(140))
     name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
     status: Mapped[str] = mapped_column(String(20), default=ContactStatus.subscribed)

@@ -12,12 +12,16 @@ from msgboxx.core.wire import ApiModel, Timestamp
 
 class ContactOut(ApiModel):
     contactId: uuid.UUID
-    mobileNumber: str
+    # Null only for a customer known by their WhatsApp user id alone.
+    mobileNumber: str | None
     name: str | None
     status: ContactStatus
     email: str | None
     apiAccountId: uuid.UUID
     datetime: Timestamp
+    # Extension: the business-scoped WhatsApp user id (``US.1234``); left out of
+    # the body when unknown, so contacts look exactly as documented until then.
+    whatsappUserId: str | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @classmethod
     def of(cls, contact: Contact) -> ContactOut:
@@ -29,6 +33,7 @@ class ContactOut(ApiModel):
             email=contact.email,
             apiAccountId=contact.account_id,
             datetime=contact.created_at,
+            whatsappUserId=contact.whatsapp_user_id,
         )
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -148,26 +149,101 @@ async def delete(session: AsyncSession, *, contact: Contact) -> None:
 
 
 async def get_or_create_for_inbound(
-    session: AsyncSession, *, account: ApiAccount, number: str, profile_name: str | None
+    session: AsyncSession,
+    *,
+    account: ApiAccount,
+    number: str | None,
+    profile_name: str | None,
+    user_id: str | None = None,
 ) -> tuple[Contact, bool]:
-    """The contact a customer message comes from; unknown numbers become contacts."""
-    contact = await _by_number(session, account.id, number)
-    if contact is not None:
-        if profile_name and not contact.name:
-            contact.name = profile_name
-            await session.flush()
-            _announce(session, contact, EventType.contact_updated)
-        return contact, False
-    contact = Contact(
-        account_id=account.id,
-        mobile_number=number,
-        name=profile_name,
-        status=ContactStatus.subscribed,
+    """The contact a customer message comes from; unknown customers become contacts.
+
+    A customer is known by number, by WhatsApp user id, or both: a contact found
+    by one gets the other when a message carries both. Concurrent messages from
+    one new customer make one contact (the losers of the insert find it).
+    """
+    by_number = await _by_number(session, account.id, number) if number else None
+    by_user_id = await _by_user_id(session, account.id, user_id) if user_id else None
+    contact = by_number or by_user_id
+    if contact is None:
+        contact = await _insert_once(
+            session, account=account, number=number, user_id=user_id, name=profile_name
+        )
+        if contact is not None:
+            _announce(session, contact, EventType.contact_created)
+            return contact, True
+        by_number = await _by_number(session, account.id, number) if number else None
+        by_user_id = await _by_user_id(session, account.id, user_id) if user_id else None
+        contact = by_number or by_user_id
+        if contact is None:  # pragma: no cover - the insert lost to a row we cannot see
+            raise RuntimeError("a contact insert conflicted with no visible contact")
+    changed = False
+    if number and contact.mobile_number is None and by_number is None:
+        contact.mobile_number = number
+        changed = True
+    if user_id and contact.whatsapp_user_id is None and by_user_id is None:
+        contact.whatsapp_user_id = user_id
+        changed = True
+    if profile_name and not contact.name:
+        contact.name = profile_name
+        changed = True
+    if changed:
+        await session.flush()
+        _announce(session, contact, EventType.contact_updated)
+    return contact, False
+
+
+async def _insert_once(
+    session: AsyncSession,
+    *,
+    account: ApiAccount,
+    number: str | None,
+    user_id: str | None,
+    name: str | None,
+) -> Contact | None:
+    """Insert a contact unless one with its number or user id exists (None then).
+
+    ``ON CONFLICT DO NOTHING`` waits for a concurrent insert of the same customer
+    instead of failing the whole batch on its unique index.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    contact_id = await session.scalar(
+        insert(Contact)
+        .values(
+            account_id=account.id,
+            mobile_number=number,
+            whatsapp_user_id=user_id,
+            name=name,
+            status=ContactStatus.subscribed,
+        )
+        .on_conflict_do_nothing()
+        .returning(Contact.id)
     )
-    session.add(contact)
+    return await session.get(Contact, contact_id) if contact_id is not None else None
+
+
+async def _by_user_id(session: AsyncSession, account_id: uuid.UUID, user_id: str) -> Contact | None:
+    return await session.scalar(
+        select(Contact).where(Contact.account_id == account_id, Contact.whatsapp_user_id == user_id)
+    )
+
+
+async def change_number(
+    session: AsyncSession, *, account: ApiAccount, number: str, new_number: str
+) -> bool:
+    """A customer moved to a new number (WhatsApp told us): their contact follows.
+
+    Nothing changes when no contact has the old number, or another contact
+    already has the new one (two records of one person are not merged here).
+    """
+    contact = await _by_number(session, account.id, number)
+    if contact is None or await _by_number(session, account.id, new_number) is not None:
+        return False
+    contact.mobile_number = new_number
     await session.flush()
-    _announce(session, contact, EventType.contact_created)
-    return contact, True
+    _announce(session, contact, EventType.contact_updated)
+    return True
 
 
 async def set_consent_by_number(

@@ -94,4 +94,6 @@ class PendingStatusReport(Base):
     status: Mapped[str] = mapped_column(String(12))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     failure_reason: Mapped[str | None] = mapped_column(String(500))
+    # The account the network reported to: the report applies to its message only.
+    account_id: Mapped[uuid.UUID | None]
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 from sqlalchemy import Select, Table, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -240,21 +240,15 @@ async def list_messages(
     return await fetch_page(session, query, page)
 
 
-async def _hold(
-    session: AsyncSession,
-    *,
-    provider_message_id: str,
-    status: MessageStatus,
-    at: datetime,
-    failure_reason: str | None,
-) -> None:
+async def _hold(session: AsyncSession, report: Report) -> None:
     """Keep an early report once (a repeat of it is a no-op, also under concurrency)."""
     dialect = session.get_bind().dialect.name
     values = {
-        "provider_message_id": provider_message_id[:200],
-        "status": status.value,
-        "at": at,
-        "failure_reason": failure_reason[:500] if failure_reason else None,
+        "provider_message_id": report.provider_message_id[:200],
+        "status": report.status.value,
+        "at": report.at,
+        "failure_reason": report.failure_reason[:500] if report.failure_reason else None,
+        "account_id": report.account_id,
         "received_at": utcnow(),
     }
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -283,13 +277,17 @@ def status_changes(
         if value(column) is None:
             changes[column] = at
     # Networks report whole seconds while we stamp Sent to the millisecond: keep
-    # sentAt <= deliveredAt <= readAt so the times never run backwards.
+    # sentAt <= deliveredAt <= readAt, and sentAt <= failedAt, so the times
+    # never run backwards.
     previous: datetime | None = None
     for column in ("sent_at", "delivered_at", "read_at"):
         time = value(column)
         if time is not None and previous is not None and time < previous:
             changes[column] = time = previous
         previous = time if time is not None else previous
+    sent, failed = value("sent_at"), value("failed_at")
+    if sent is not None and failed is not None and failed < sent:
+        changes["failed_at"] = sent
     if status is MessageStatus.failed:
         changes["failure_reason"] = (failure_reason or "failed")[:500]
         changes["next_attempt_at"] = None
@@ -315,17 +313,19 @@ def _announce(
         )
 
 
-class Report(Protocol):
-    """A delivery report from the network, as applying it needs it."""
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A delivery report from the network, as applying it needs it.
 
-    @property
-    def provider_message_id(self) -> str: ...
-    @property
-    def status(self) -> MessageStatus: ...
-    @property
-    def at(self) -> datetime: ...
-    @property
-    def failure_reason(self) -> str | None: ...
+    It touches only a message of ``account_id`` (the account the network
+    reported to); None is for a channel's reports on ids it made itself.
+    """
+
+    provider_message_id: str
+    status: MessageStatus
+    at: datetime
+    failure_reason: str | None = None
+    account_id: uuid.UUID | None = None
 
 
 # What a status report may change, and (with them) what applying one reads of a
@@ -413,14 +413,10 @@ async def apply_reports(session: AsyncSession, reports: Sequence[Report]) -> int
     for report in reports:
         message = rows.get(report.provider_message_id)
         if message is None:
-            await _hold(
-                session,
-                provider_message_id=report.provider_message_id,
-                status=report.status,
-                at=report.at,
-                failure_reason=report.failure_reason,
-            )
+            await _hold(session, report)
             continue
+        if report.account_id is not None and message["account_id"] != report.account_id:
+            continue  # another account's message: not this reporter's to change
         if not may_move(MessageStatus(message["status"]), report.status):
             continue
         message.update(
@@ -583,20 +579,16 @@ async def awaiting_reports(
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class _HeldReport:
-    provider_message_id: str
-    status: MessageStatus
-    at: datetime
-    failure_reason: str | None
-
-
 _HELD = cast(Table, PendingStatusReport.__table__)
 # Prepared once: every recorded batch of sends runs it, and almost always finds nothing.
 _HELD_FOR = Prepared(
-    select(_HELD.c.provider_message_id, _HELD.c.status, _HELD.c.at, _HELD.c.failure_reason).where(
-        _HELD.c.provider_message_id.in_(bindparam("ids", expanding=True))
-    )
+    select(
+        _HELD.c.provider_message_id,
+        _HELD.c.status,
+        _HELD.c.at,
+        _HELD.c.failure_reason,
+        _HELD.c.account_id,
+    ).where(_HELD.c.provider_message_id.in_(bindparam("ids", expanding=True)))
 )
 _FORGET_HELD = delete(_HELD).where(
     _HELD.c.provider_message_id == bindparam("pid"), _HELD.c.status == bindparam("held_status")
@@ -607,8 +599,10 @@ async def _apply_held(session: AsyncSession, *, provider_message_ids: list[str])
     if not provider_message_ids:
         return
     held = [
-        _HeldReport(pid, MessageStatus(status), at, reason)
-        for pid, status, at, reason in await _HELD_FOR.all(session, {"ids": provider_message_ids})
+        Report(pid, MessageStatus(status), at, reason, account_id)
+        for pid, status, at, reason, account_id in await _HELD_FOR.all(
+            session, {"ids": provider_message_ids}
+        )
     ]
     if not held:
         return

@@ -236,9 +236,7 @@ def _refusal(status: int, content: bytes, retry_after_header: str | None) -> _Re
     retry_after = kind.retry_after
     if retry_after_header and retry_after_header.isdigit():
         retry_after = max(retry_after or 0.0, float(retry_after_header))
-    reason = errors.reason(code, kind)
-    if details and details.details:
-        reason = f"{reason}: {details.details}"
+    reason = errors.reason(code, kind, details.details if details else None)
     error = SendError(
         reason[:500],
         code=str(code) if code is not None else f"http-{status}",

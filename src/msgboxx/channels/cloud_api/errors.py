@@ -106,6 +106,25 @@ def classify(code: int | None, *, http_status: int) -> ErrorKind:
     return ErrorKind(False, f"WhatsApp refused the request (HTTP {http_status})")
 
 
-def reason(code: int | None, kind: ErrorKind) -> str:
+def reason(code: int | None, kind: ErrorKind, details: str | None = None) -> str:
     """The readable failure reason users see, e.g. ``131026 Message undeliverable``."""
-    return f"{code} {kind.meaning}" if code is not None else kind.meaning
+    return describe(code, kind.meaning, details)
+
+
+def describe(code: int | None, title: str, details: str | None = None) -> str:
+    """``code title: details``, each part said once.
+
+    Meta's ``error_data.details`` often repeats the title word for word (``190
+    Access token has expired or is invalid``); then it is left out, and when it
+    says the title and more, it stands in for the title.
+    """
+    said = f"{code} {title}" if code is not None else title
+    if not details or _plain(details) in _plain(said):
+        return said
+    if _plain(title) in _plain(details):
+        return f"{code} {details}" if code is not None else details
+    return f"{said}: {details}"
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().rstrip(" .").split())

@@ -9,16 +9,20 @@ database: :mod:`msgboxx.intake` writes the batch.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
+import orjson
 from pydantic import ValidationError
 
 from msgboxx.channels.base import (
     ChannelEvent,
     ConsentChange,
     InboundText,
+    NumberChange,
     RemoteTemplate,
     StatusReport,
     TemplateStatusUpdate,
@@ -82,7 +86,16 @@ IGNORED_FIELDS = frozenset(
 
 
 class MalformedWebhook(Exception):
-    """The body is not a webhook we can read; Meta should see a 400."""
+    """The body is not JSON at all; Meta should see a 400.
+
+    Anything less is read item by item: a message, status or change we cannot
+    read is skipped and logged, and the rest of the body is stored (a 400 would
+    make Meta redeliver the whole body for days and then drop all of it).
+    """
+
+
+class _Unreadable(Exception):
+    """One item of a body we cannot read: it is skipped, the others are not."""
 
 
 @dataclass(slots=True)
@@ -93,14 +106,25 @@ class Parsed:
     skipped: list[str] = field(default_factory=list)
 
 
-def parse_body(raw: bytes) -> wire.WebhookBody:
+# Phone numbers arrive as digits (``16505551234``); a WhatsApp user id (BSUID)
+# is a country code, a period and up to 128 letters and digits (``US.1234``,
+# ``US.ENT.118157``) and is kept exactly as received.
+_NUMBER = re.compile(r"\+?[0-9]{6,15}")
+_USER_ID = re.compile(r"[A-Z]{2}(\.ENT)?\.[A-Za-z0-9]{1,128}")
+
+
+def parse_body(raw: bytes) -> dict[str, Any]:
+    """The body as a JSON object; anything else cannot be a webhook (400)."""
     try:
-        return wire.WebhookBody.model_validate_json(raw)
-    except ValidationError as exc:
-        raise MalformedWebhook(f"not a WhatsApp webhook: {exc.error_count()} problems") from None
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise MalformedWebhook("the body is not JSON") from None
+    if not isinstance(body, dict):
+        raise MalformedWebhook("the body is not a JSON object")
+    return body
 
 
-def parse(body: wire.WebhookBody, *, numbers: Mapping[str, str], wabas: frozenset[str]) -> Parsed:
+def parse(body: Mapping[str, Any], *, numbers: Mapping[str, str], wabas: frozenset[str]) -> Parsed:
     """Every change of every entry as events, for the numbers and accounts given.
 
     ``numbers`` maps a Cloud API phone-number id to our E.164 number and ``wabas``
@@ -108,13 +132,36 @@ def parse(body: wire.WebhookBody, *, numbers: Mapping[str, str], wabas: frozense
     ours, or were not signed with their app's secret).
     """
     parsed = Parsed()
-    if body.object != "whatsapp_business_account":
-        parsed.skipped.append(f"object {body.object}")
+    envelope = _read(wire.WebhookBody, body, what="body", into=parsed)
+    if envelope is None:
         return parsed
-    for entry in body.entry:
-        for change in entry.changes:
-            _parse_change(change, waba_id=entry.id, numbers=numbers, wabas=wabas, into=parsed)
+    if envelope.object != "whatsapp_business_account":
+        parsed.skipped.append(f"object {envelope.object}")
+        return parsed
+    for raw_entry in envelope.entry:
+        entry = _read(wire.Entry, raw_entry, what="entry", into=parsed)
+        for raw_change in entry.changes if entry else []:
+            change = _read(wire.Change, raw_change, what="change", into=parsed)
+            if entry is not None and change is not None:
+                _parse_change(change, waba_id=entry.id, numbers=numbers, wabas=wabas, into=parsed)
     return parsed
+
+
+_Item = TypeVar("_Item", bound=wire.Wire)
+
+
+def _read(kind: type[_Item], raw: object, *, what: str, into: Parsed) -> _Item | None:
+    """One item of the body, or None (skipped and logged) if we cannot read it."""
+    try:
+        return kind.model_validate(raw)
+    except ValidationError as exc:
+        _skip(into, f"{what} we cannot read ({exc.error_count()} problems)")
+        return None
+
+
+def _skip(into: Parsed, note: str) -> None:
+    log.warning("webhook item skipped: %s", note)
+    into.skipped.append(note)
 
 
 def _parse_change(
@@ -125,84 +172,185 @@ def _parse_change(
     wabas: frozenset[str],
     into: Parsed,
 ) -> None:
-    try:
-        if change.field == "messages":
-            value = wire.MessagesValue.model_validate(change.value)
-            ours = numbers.get(value.metadata.phone_number_id)
-            if ours is None:
-                into.skipped.append(f"phone number id {value.metadata.phone_number_id}")
-                return
-            _messages(value, to_number=ours, into=into)
-        elif change.field == "user_preferences":
-            prefs = wire.UserPreferencesValue.model_validate(change.value)
-            ours = numbers.get(prefs.metadata.phone_number_id)
-            if ours is None:
-                into.skipped.append(f"phone number id {prefs.metadata.phone_number_id}")
-                return
-            _preferences(prefs, to_number=ours, into=into)
-        elif change.field == "message_template_status_update":
-            template = wire.TemplateStatusValue.model_validate(change.value)
-            if waba_id not in wabas:
-                into.skipped.append(f"business account {waba_id}")
-                return
-            _template(template, waba_id=waba_id, into=into)
-        else:
-            into.skipped.append(f"field {change.field}")
-    except ValidationError as exc:
-        raise MalformedWebhook(
-            f"a {change.field!r} change has {exc.error_count()} problems"
-        ) from None
+    if change.field == "messages":
+        value = _read(wire.MessagesValue, change.value, what="messages change", into=into)
+        if value is None:
+            return
+        ours = numbers.get(value.metadata.phone_number_id)
+        if ours is None:
+            into.skipped.append(f"phone number id {value.metadata.phone_number_id}")
+            return
+        _messages(value, to_number=ours, into=into)
+    elif change.field == "user_preferences":
+        prefs = _read(wire.UserPreferencesValue, change.value, what="preferences", into=into)
+        if prefs is None:
+            return
+        ours = numbers.get(prefs.metadata.phone_number_id)
+        if ours is None:
+            into.skipped.append(f"phone number id {prefs.metadata.phone_number_id}")
+            return
+        _preferences(prefs, to_number=ours, into=into)
+    elif change.field == "message_template_status_update":
+        template = _read(wire.TemplateStatusValue, change.value, what="template", into=into)
+        if template is None:
+            return
+        if waba_id not in wabas:
+            into.skipped.append(f"business account {waba_id}")
+            return
+        _template(template, waba_id=waba_id, into=into)
+    else:
+        into.skipped.append(f"field {change.field}")
 
 
 def _messages(value: wire.MessagesValue, *, to_number: str, into: Parsed) -> None:
-    names = {c.wa_id: c.profile.name for c in value.contacts if c.profile}
-    for message in value.messages:
-        into.events.append(
-            InboundText(
-                to_number=to_number,
-                from_number=e164(message.from_),
-                provider_message_id=message.id,
-                text=text_of(message),
-                at=timestamp(message.timestamp),
-                kind=message.type[:20],
-                profile_name=names.get(message.from_),
-            )
-        )
-    for status in value.statuses:
-        ours = STATUSES.get(status.status)
-        if ours is None:
-            if status.status not in IGNORED_STATUSES:
-                log.warning("unknown WhatsApp status skipped", extra={"status": status.status})
-            into.skipped.append(f"status {status.status}")
+    senders = [_read(wire.WebhookContact, c, what="contact", into=into) for c in value.contacts]
+    known = [sender for sender in senders if sender is not None]
+    for raw in value.messages:
+        message = _read(wire.IncomingMessage, raw, what="message", into=into)
+        if message is None:
             continue
-        reason = None
-        if ours is MessageStatus.failed:
-            reason = failure_reason(status.errors)
-            if status.recipient_id and any(e.code == 131050 for e in status.errors):
-                into.events.append(
-                    ConsentChange(
-                        to_number=to_number,
-                        from_number=e164(status.recipient_id),
-                        status=ContactStatus.unsubscribed,
-                        at=timestamp(status.timestamp),
-                    )
-                )
-        into.events.append(
-            StatusReport(status.id, ours, timestamp(status.timestamp), failure_reason=reason)
+        try:
+            _message(message, known, to_number=to_number, into=into)
+        except _Unreadable as exc:
+            _skip(into, f"message {message.id}: {exc}")
+    for raw in value.statuses:
+        status = _read(wire.Status, raw, what="status", into=into)
+        if status is None:
+            continue
+        try:
+            _status(status, to_number=to_number, into=into)
+        except _Unreadable as exc:
+            _skip(into, f"status of {status.id}: {exc}")
+
+
+def _message(
+    message: wire.IncomingMessage,
+    senders: list[wire.WebhookContact],
+    *,
+    to_number: str,
+    into: Parsed,
+) -> None:
+    if message.group_id is not None:
+        # Not a conversation with one customer: it must not open their window.
+        _skip(into, f"group message {message.id}")
+        return
+    number, user_id = _sender(message.from_, message.from_user_id)
+    sender = _contact_of(senders, number=number, user_id=user_id)
+    if sender is not None:  # the contacts array may know the other identifier
+        if user_id is None and sender.user_id and _USER_ID.fullmatch(sender.user_id):
+            user_id = sender.user_id
+        if number is None and sender.wa_id:
+            number = phone(sender.wa_id)
+    if number is None and user_id is None:
+        raise _Unreadable(f"sender {message.from_!r} is neither a number nor a user id")
+    at = timestamp(message.timestamp)
+    if message.type == "system":
+        _system(message, number=number, to_number=to_number, at=at, into=into)
+        return
+    into.events.append(
+        InboundText(
+            to_number=to_number,
+            from_number=number,
+            provider_message_id=message.id,
+            text=text_of(message),
+            at=at,
+            kind=message.type[:20],
+            profile_name=sender.profile.name if sender and sender.profile else None,
+            from_user_id=user_id,
         )
+    )
+
+
+def _contact_of(
+    senders: list[wire.WebhookContact], *, number: str | None, user_id: str | None
+) -> wire.WebhookContact | None:
+    """The entry of the contacts array about this message's sender."""
+    for sender in senders:
+        if number is not None and sender.wa_id and phone(sender.wa_id) == number:
+            return sender
+        if user_id is not None and sender.user_id == user_id:
+            return sender
+    # A sender named nowhere in the message itself: the one contact, if only one.
+    return senders[0] if len(senders) == 1 and number is None and user_id is None else None
+
+
+def _sender(from_: str | None, user_id: str | None) -> tuple[str | None, str | None]:
+    """The customer's number and user id; ``from`` may hold either, or neither."""
+    if user_id is not None and not _USER_ID.fullmatch(user_id):
+        raise _Unreadable(f"user id {user_id!r} is not a WhatsApp user id")
+    if from_ is None:
+        return None, user_id
+    number = phone(from_)
+    if number is not None:
+        return number, user_id
+    if _USER_ID.fullmatch(from_) and user_id in (None, from_):
+        return None, from_
+    raise _Unreadable(f"sender {from_!r} is neither a number nor a user id")
+
+
+def _system(
+    message: wire.IncomingMessage,
+    *,
+    number: str | None,
+    to_number: str,
+    at: datetime,
+    into: Parsed,
+) -> None:
+    """A notice about the customer, not words of theirs: it is never stored as a message."""
+    system = message.system
+    if system is None or system.type != "user_changed_number":
+        _skip(into, f"system message {system.type if system else None}")
+        return
+    old = phone(system.wa_id) if system.wa_id else number
+    new = phone(system.new_wa_id) if system.new_wa_id else None
+    if old is None or new is None:
+        raise _Unreadable("a number change without both numbers")
+    into.events.append(NumberChange(to_number=to_number, from_number=old, new_number=new, at=at))
+
+
+def _status(status: wire.Status, *, to_number: str, into: Parsed) -> None:
+    ours = STATUSES.get(status.status)
+    if ours is None:
+        if status.status not in IGNORED_STATUSES:
+            log.warning("unknown WhatsApp status skipped", extra={"status": status.status})
+        into.skipped.append(f"status {status.status}")
+        return
+    at = timestamp(status.timestamp)
+    reason = None
+    if ours is MessageStatus.failed:
+        reason = failure_reason(status.errors)
+        recipient = phone(status.recipient_id) if status.recipient_id else None
+        if recipient and any(e.code == 131050 for e in status.errors):
+            into.events.append(
+                ConsentChange(
+                    to_number=to_number,
+                    from_number=recipient,
+                    status=ContactStatus.unsubscribed,
+                    at=at,
+                )
+            )
+    into.events.append(
+        StatusReport(status.id, ours, at, failure_reason=reason, to_number=to_number)
+    )
 
 
 def _preferences(value: wire.UserPreferencesValue, *, to_number: str, into: Parsed) -> None:
-    for preference in value.user_preferences:
-        wanted = PREFERENCES.get(preference.value.lower())
-        if wanted is None:
-            into.skipped.append(f"user preference {preference.value}")
+    for raw in value.user_preferences:
+        preference = _read(wire.UserPreference, raw, what="user preference", into=into)
+        if preference is None:
             continue
-        at = timestamp(preference.timestamp) if preference.timestamp else datetime.now(UTC)
+        wanted = PREFERENCES.get(preference.value.lower())
+        number = phone(preference.wa_id)
+        if wanted is None or number is None:
+            into.skipped.append(f"user preference {preference.value} of {preference.wa_id}")
+            continue
+        try:
+            at = timestamp(preference.timestamp) if preference.timestamp else datetime.now(UTC)
+        except _Unreadable as exc:
+            _skip(into, f"user preference: {exc}")
+            continue
         into.events.append(
-            ConsentChange(
-                to_number=to_number, from_number=e164(preference.wa_id), status=wanted, at=at
-            )
+            ConsentChange(to_number=to_number, from_number=number, status=wanted, at=at)
         )
 
 
@@ -258,19 +406,30 @@ def remote_template(info: wire.TemplateInfo) -> RemoteTemplate | None:
 
 
 def failure_reason(found: list[wire.GraphError]) -> str:
-    """``131026 Message undeliverable``: Meta's code and title of the first error."""
+    """``131026 Message undeliverable``: Meta's code, title and details of the first error."""
     if not found:
         return "failed (WhatsApp gave no reason)"
     first = found[0]
-    title = first.title or first.message
-    if title is None:
-        title = errors.classify(first.code, http_status=400).meaning
-    return f"{first.code} {title}" if first.code is not None else title
+    return errors.describe(
+        first.code, _title(first), first.error_data.details if first.error_data else None
+    )
+
+
+def _title(error: wire.GraphError) -> str:
+    title = error.title or error.message
+    return title if title else errors.classify(error.code, http_status=400).meaning
 
 
 def text_of(message: wire.IncomingMessage) -> str:
-    """The text of a message; other types get a readable placeholder and are kept."""
+    """The text of a message; other types get a readable placeholder and are kept.
+
+    A message WhatsApp could not pass on (``unsupported``) keeps Meta's code and
+    title in its placeholder: ``[unsupported] 131051 Message type unknown``.
+    """
     kind = message.type
+    if message.errors:
+        first = message.errors[0]
+        return f"[{kind}] {errors.describe(first.code, _title(first))}"
     if kind == "text" and message.text is not None:
         return message.text.body
     if kind == "button" and message.button and message.button.text:
@@ -297,10 +456,12 @@ def timestamp(value: str | int) -> datetime:
     try:
         return datetime.fromtimestamp(int(value), tz=UTC)
     except (TypeError, ValueError, OverflowError, OSError):
-        raise MalformedWebhook(f"invalid timestamp {value!r}") from None
+        raise _Unreadable(f"invalid timestamp {value!r}") from None
 
 
-def e164(wa_id: str) -> str:
-    """WhatsApp ids are the number without the ``+``."""
+def phone(wa_id: str) -> str | None:
+    """A WhatsApp id that is a phone number in E.164 (they come without the ``+``), or None."""
     digits = wa_id.strip()
+    if not _NUMBER.fullmatch(digits):
+        return None
     return digits if digits.startswith("+") else f"+{digits}"

@@ -76,16 +76,19 @@ async def _receive(
         raise Unauthorized("X-Hub-Signature-256 does not match any connected app")
     try:
         body = incoming.parse_body(raw)
-        parsed = incoming.parse(
-            body,
-            numbers={str(a.channel_settings["phone_number_id"]): a.phone_number for a in signers},
-            wabas=frozenset(str(a.channel_settings.get("waba_id")) for a in signers),
-        )
     except incoming.MalformedWebhook as exc:
         raise BadRequest(str(exc), slug="malformed-webhook") from None
+    parsed = incoming.parse(
+        body,
+        numbers={str(a.channel_settings["phone_number_id"]): a.phone_number for a in signers},
+        wabas=frozenset(str(a.channel_settings.get("waba_id")) for a in signers),
+    )
     if parsed.skipped:
         log.info("webhook items skipped", extra={"skipped": parsed.skipped[:20]})
-    return await intake.apply(session, parsed.events)
+    # Whatever the body names, it may only touch the accounts whose secret signed it.
+    return await intake.apply(
+        session, parsed.events, within=frozenset(account.id for account in signers)
+    )
 
 
 def _signers(

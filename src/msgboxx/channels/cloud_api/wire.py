@@ -11,11 +11,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 
 class Wire(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _without_nul(cls, value: Any) -> Any:
+        """WhatsApp passes NUL characters through; PostgreSQL text cannot hold them."""
+        return value.replace("\x00", "") if isinstance(value, str) else value
 
 
 # --- Sending ---------------------------------------------------------------
@@ -161,10 +167,14 @@ class Metadata(Wire):
 
 class Profile(Wire):
     name: str | None = None
+    username: str | None = None
 
 
 class WebhookContact(Wire):
-    wa_id: str
+    """Who wrote: ``wa_id`` is withheld for users with a username, ``user_id`` (BSUID) is not."""
+
+    wa_id: str | None = None
+    user_id: str | None = None
     profile: Profile | None = None
 
 
@@ -207,11 +217,28 @@ class LocationBody(Wire):
     address: str | None = None
 
 
+class SystemBody(Wire):
+    """A notice about the customer (``user_changed_number``: ``wa_id`` -> ``new_wa_id``)."""
+
+    body: str | None = None
+    type: str | None = None
+    wa_id: str | None = None
+    new_wa_id: str | None = None
+    user_id: str | None = None
+    new_user_id: str | None = None
+
+
 class IncomingMessage(Wire):
-    from_: str = Field(alias="from")
+    """One customer message; ``from`` is absent when only the user id (BSUID) is shared."""
+
+    from_: str | None = Field(default=None, alias="from")
+    from_user_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("from_user_id", "user_id")
+    )
     id: str
     timestamp: str
     type: str
+    group_id: str | None = None
     text: TextBody | None = None
     image: MediaBody | None = None
     video: MediaBody | None = None
@@ -222,6 +249,8 @@ class IncomingMessage(Wire):
     interactive: InteractiveBody | None = None
     reaction: ReactionBody | None = None
     location: LocationBody | None = None
+    system: SystemBody | None = None
+    errors: list[GraphError] = []
 
 
 class Status(Wire):
@@ -234,14 +263,17 @@ class Status(Wire):
 
 
 class MessagesValue(Wire):
-    """``field: "messages"``: inbound messages and delivery statuses."""
+    """``field: "messages"``: inbound messages and delivery statuses.
+
+    Only the envelope is read at once: each contact, message and status is read
+    on its own (see :mod:`.incoming`), so one we cannot read costs only itself.
+    """
 
     messaging_product: str | None = None
     metadata: Metadata
-    contacts: list[WebhookContact] = []
-    messages: list[IncomingMessage] = []
-    statuses: list[Status] = []
-    errors: list[GraphError] = []
+    contacts: list[Any] = []
+    messages: list[Any] = []
+    statuses: list[Any] = []
 
 
 class UserPreference(Wire):
@@ -257,8 +289,7 @@ class UserPreferencesValue(Wire):
 
     messaging_product: str | None = None
     metadata: Metadata
-    contacts: list[WebhookContact] = []
-    user_preferences: list[UserPreference] = []
+    user_preferences: list[Any] = []
 
 
 class TemplateStatusValue(Wire):
@@ -279,11 +310,11 @@ class Change(Wire):
 
 class Entry(Wire):
     id: str
-    changes: list[Change] = []
+    changes: list[Any] = []
 
 
 class WebhookBody(Wire):
     """The envelope of every event POST (``object: whatsapp_business_account``)."""
 
     object: str
-    entry: list[Entry] = []
+    entry: list[Any] = []
