@@ -35,6 +35,7 @@ from pydantic import BaseModel
 from starlette.responses import HTMLResponse
 
 from msgboxx.core.wire import ApiModel
+from msgboxx.idempotency.service import MAX_KEY_LENGTH
 from msgboxx.web.deps import principal
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -87,7 +88,7 @@ IDEMPOTENCY_KEY: dict[str, Any] = {
         "did and changes nothing again; with a different body it is a 422 "
         "(idempotency-key-reused)."
     ),
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
     "example": "order-42-confirmation",
 }
 
