@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint typecheck bench clean
+.PHONY: run test test-sqlite test-postgres lint typecheck bench clean chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,12 +22,16 @@ TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
 test: lint typecheck test-sqlite test-postgres
 
-test-sqlite: $(STAMP)
+# The browser test of /docs drives Debian's Chromium: Playwright downloads no browser here.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+test-sqlite: $(STAMP) chromium
 	MSGBOXX_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest
 
 # The whole suite again with PostgreSQL as the store. Without a reachable server it
 # skips with the reason, except under CI=true, where it fails.
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) chromium
 	MSGBOXX_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) MSGBOXX_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest
 
 lint: $(STAMP)

@@ -11,6 +11,7 @@ from msgboxx.accounts import service
 from msgboxx.accounts.schemas import ApiAccountCreate, ApiAccountOut, InboxOut
 from msgboxx.core.errors import Forbidden
 from msgboxx.core.wire import Envelope, PageRequest, envelope
+from msgboxx.web import openapi
 from msgboxx.web.deps import CurrentUser, FromDate, Page, Session, settings
 from msgboxx.web.routing import AliasedRouter
 from msgboxx.web.writes import commit_and_answer
@@ -19,7 +20,7 @@ accounts = AliasedRouter(singular="/apiaccount", plural="/apiaccounts", tags=["A
 inboxes = AliasedRouter(singular="/inbox", plural="/inboxes", tags=["Inboxes"])
 
 
-@accounts.get("/apiaccount", response_model=Envelope[ApiAccountOut])
+@accounts.get("/apiaccount", response_model=Envelope[ApiAccountOut], operation_id="listApiAccounts")
 async def list_accounts(
     session: Session, user: CurrentUser, page: Page, fromDate: FromDate
 ) -> Envelope[ApiAccountOut]:
@@ -27,7 +28,11 @@ async def list_accounts(
     return envelope([ApiAccountOut.of(a) for a in rows], total=total, request=page)
 
 
-@accounts.get("/apiaccount/{apiAccountId}", response_model=Envelope[ApiAccountOut])
+@accounts.get(
+    "/apiaccount/{apiAccountId}",
+    response_model=Envelope[ApiAccountOut],
+    operation_id="getApiAccount",
+)
 async def get_account(
     apiAccountId: uuid.UUID, session: Session, user: CurrentUser
 ) -> Envelope[ApiAccountOut]:
@@ -40,7 +45,17 @@ async def get_account(
     "/apiaccount",
     status_code=201,
     response_model=ApiAccountOut,
-    responses={201: {"model": ApiAccountOut}},
+    operation_id="createApiAccount",
+    responses={
+        201: {"model": ApiAccountOut},
+        **openapi.problems(
+            {
+                403: "Only an admin may connect an API account",
+                409: "The number (or Cloud API phone number id) is already connected",
+                422: "Invalid fields, or a cloud_api account without all five credentials",
+            }
+        ),
+    },
 )
 async def create_account(
     body: ApiAccountCreate, request: Request, session: Session, user: CurrentUser
@@ -65,7 +80,7 @@ async def create_account(
     return await commit_and_answer(request, session, user, payload=body, produce=produce)
 
 
-@inboxes.get("/inboxes", response_model=Envelope[InboxOut])
+@inboxes.get("/inboxes", response_model=Envelope[InboxOut], operation_id="listInboxes")
 async def list_inboxes(
     session: Session,
     user: CurrentUser,
@@ -79,6 +94,6 @@ async def list_inboxes(
     return envelope([InboxOut.of(i) for i in rows], total=total, request=page)
 
 
-@inboxes.get("/inbox/{inboxId}", response_model=InboxOut)
+@inboxes.get("/inbox/{inboxId}", response_model=InboxOut, operation_id="getInbox")
 async def get_inbox(inboxId: uuid.UUID, session: Session, user: CurrentUser) -> InboxOut:
     return InboxOut.of(await service.get_inbox(session, user, inboxId))

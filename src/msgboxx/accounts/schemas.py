@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from msgboxx.accounts.models import ApiAccount, Inbox
 from msgboxx.channels.cloud_api.credentials import CHANNEL as CLOUD_API
@@ -15,6 +15,24 @@ from msgboxx.core.wire import ApiModel, Timestamp
 
 
 class ApiAccountOut(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "apiAccountId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                    "phoneNumber": "+447777123156",
+                    "name": "My Company",
+                    "datetime": "2022-07-05T20:08:48.453Z",
+                    "channel": "sandbox",
+                    "channelStatus": "ok",
+                    "channelStatusReason": None,
+                    "phoneNumberId": None,
+                    "wabaId": None,
+                }
+            ]
+        }
+    )
+
     apiAccountId: uuid.UUID
     phoneNumber: str
     name: str

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
+from msgboxx.auth.models import Role
 from msgboxx.core.wire import ApiModel, Timestamp
 
 
 class TokenRequest(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"username": "demo@msgboxx.local", "password": "demo-password"}]
+        }
+    )
+
     username: str = Field(min_length=1, max_length=320)
     password: str = Field(min_length=1, max_length=1024)
 
@@ -25,5 +32,5 @@ class TokenResponse(ApiModel):
 class WhoAmI(ApiModel):
     userId: uuid.UUID
     organisationId: uuid.UUID
-    role: str
+    role: Role
     email: str

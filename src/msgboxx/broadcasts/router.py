@@ -11,6 +11,7 @@ from msgboxx.broadcasts import service
 from msgboxx.broadcasts.schemas import BroadcastCreate, BroadcastOut
 from msgboxx.core.wire import Envelope, envelope
 from msgboxx.observability import metrics
+from msgboxx.web import openapi
 from msgboxx.web.deps import CurrentUser, FromDate, Page, Session
 from msgboxx.web.routing import AliasedRouter
 from msgboxx.web.writes import commit_and_answer
@@ -22,7 +23,19 @@ router = AliasedRouter(singular="/broadcast", plural="/broadcasts", tags=["Broad
     "/broadcast",
     status_code=201,
     response_model=BroadcastOut,
-    responses={201: {"model": BroadcastOut}},
+    operation_id="sendBroadcast",
+    responses={
+        201: {"model": BroadcastOut},
+        **openapi.problems(
+            {
+                422: "Invalid fields, or a business rule: the template is not Approved or "
+                "not of this API account, the message is not the template with every "
+                "placeholder filled (or the parameters do not fit it), the contact has "
+                "unsubscribed or is not of this API account, or the Idempotency-Key was "
+                "used with another body (idempotency-key-reused)",
+            }
+        ),
+    },
 )
 async def send_broadcast(
     body: BroadcastCreate, request: Request, session: Session, user: CurrentUser
@@ -43,7 +56,7 @@ async def send_broadcast(
     return await commit_and_answer(request, session, user, payload=body, produce=produce)
 
 
-@router.get("/broadcast", response_model=Envelope[BroadcastOut])
+@router.get("/broadcast", response_model=Envelope[BroadcastOut], operation_id="listBroadcasts")
 async def list_broadcasts(
     session: Session,
     user: CurrentUser,
@@ -65,7 +78,7 @@ async def list_broadcasts(
     return envelope([BroadcastOut.of(b) for b in rows], total=total, request=page)
 
 
-@router.get("/broadcast/{broadcastId}", response_model=BroadcastOut)
+@router.get("/broadcast/{broadcastId}", response_model=BroadcastOut, operation_id="getBroadcast")
 async def get_broadcast(
     broadcastId: uuid.UUID, session: Session, user: CurrentUser
 ) -> BroadcastOut:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from msgboxx.broadcasts.models import Broadcast
 from msgboxx.core.wire import ApiModel, Timestamp
@@ -39,6 +39,19 @@ class BroadcastOut(ApiModel):
 
 
 class BroadcastCreate(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "apiAccountId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                    "contactId": "17b5c90a-7465-1097-b2db-66afa62c963f",
+                    "templateId": "9c3e5d1a-2b4f-4e6a-8c7d-0f1e2d3c4b5a",
+                    "parameters": ["John", "the msgboxx platform"],
+                }
+            ]
+        }
+    )
+
     apiAccountId: uuid.UUID
     contactId: uuid.UUID
     templateId: uuid.UUID

@@ -11,6 +11,7 @@ from msgboxx.contacts import service
 from msgboxx.contacts.schemas import ContactCreate, ContactOut, ContactUpdate
 from msgboxx.core.wire import Envelope, envelope
 from msgboxx.messages import service as messages
+from msgboxx.web import openapi
 from msgboxx.web.deps import CurrentUser, FromDate, Page, Session
 from msgboxx.web.routing import AliasedRouter
 from msgboxx.web.writes import commit_and_answer
@@ -18,7 +19,7 @@ from msgboxx.web.writes import commit_and_answer
 router = AliasedRouter(singular="/contact", plural="/contacts", tags=["Contacts"])
 
 
-@router.get("/contact", response_model=Envelope[ContactOut])
+@router.get("/contact", response_model=Envelope[ContactOut], operation_id="listContacts")
 async def list_contacts(
     session: Session,
     user: CurrentUser,
@@ -38,7 +39,7 @@ async def list_contacts(
     return envelope([ContactOut.of(c) for c in rows], total=total, request=page)
 
 
-@router.get("/contact/{contactId}", response_model=ContactOut)
+@router.get("/contact/{contactId}", response_model=ContactOut, operation_id="getContact")
 async def get_contact(contactId: uuid.UUID, session: Session, user: CurrentUser) -> ContactOut:
     return ContactOut.of(await service.get(session, user, contactId))
 
@@ -47,7 +48,17 @@ async def get_contact(contactId: uuid.UUID, session: Session, user: CurrentUser)
     "/contact",
     status_code=201,
     response_model=ContactOut,
-    responses={201: {"model": ContactOut}},
+    operation_id="createContact",
+    responses={
+        201: {"model": ContactOut},
+        **openapi.problems(
+            {
+                409: "The account already has a contact with this number; "
+                "the body names its contactId",
+                422: "Invalid fields, or a mobile number that is not a phone number",
+            }
+        ),
+    },
 )
 async def create_contact(
     body: ContactCreate, request: Request, session: Session, user: CurrentUser
@@ -67,7 +78,7 @@ async def create_contact(
     return await commit_and_answer(request, session, user, payload=body, produce=produce)
 
 
-@router.patch("/contact/{contactId}", response_model=ContactOut)
+@router.patch("/contact/{contactId}", response_model=ContactOut, operation_id="updateContact")
 async def update_contact(
     contactId: uuid.UUID, body: ContactUpdate, session: Session, user: CurrentUser
 ) -> ContactOut:
@@ -79,7 +90,7 @@ async def update_contact(
     return ContactOut.of(contact)
 
 
-@router.delete("/contact/{contactId}", status_code=204)
+@router.delete("/contact/{contactId}", status_code=204, operation_id="deleteContact")
 async def delete_contact(contactId: uuid.UUID, session: Session, user: CurrentUser) -> Response:
     """Right to erasure: the contact and the text of its messages go."""
     contact = await service.get(session, user, contactId)

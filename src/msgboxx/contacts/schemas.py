@@ -4,13 +4,29 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import EmailStr, Field
+from pydantic import ConfigDict, EmailStr, Field
 
 from msgboxx.contacts.models import Contact, ContactStatus
 from msgboxx.core.wire import ApiModel, Timestamp
 
 
 class ContactOut(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "contactId": "17b5c90a-7465-1097-b2db-66afa62c963f",
+                    "mobileNumber": "+447902111123",
+                    "name": "Test Customer",
+                    "status": "Subscribed",
+                    "email": "customer@somewhere.com",
+                    "apiAccountId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                    "datetime": "2022-07-05T20:09:58.341Z",
+                }
+            ]
+        }
+    )
+
     contactId: uuid.UUID
     # Null only for a customer known by their WhatsApp user id alone.
     mobileNumber: str | None

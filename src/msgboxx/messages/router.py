@@ -12,6 +12,7 @@ from msgboxx.core.wire import Envelope, envelope
 from msgboxx.messages import service
 from msgboxx.messages.schemas import MessageCreate, MessageFilters, MessageOut
 from msgboxx.observability import metrics
+from msgboxx.web import openapi
 from msgboxx.web.deps import CurrentUser, Page, Session
 from msgboxx.web.routing import AliasedRouter
 from msgboxx.web.writes import answer, commit_and_answer
@@ -23,7 +24,18 @@ router = AliasedRouter(singular="/message", plural="/messages", tags=["Messages"
     "/message",
     status_code=201,
     response_model=MessageOut,
-    responses={201: {"model": MessageOut}},
+    operation_id="sendMessage",
+    responses={
+        201: {"model": MessageOut},
+        **openapi.problems(
+            {
+                422: "Invalid fields, or a business rule: the contact's 24-hour window is "
+                "closed (type ends in session-window-closed; send a template through "
+                "/broadcast), the contact is not of this API account, or the "
+                "Idempotency-Key was used with another body (idempotency-key-reused)",
+            }
+        ),
+    },
 )
 async def send_message(
     body: MessageCreate, request: Request, session: Session, user: CurrentUser
@@ -44,7 +56,7 @@ async def send_message(
     return await commit_and_answer(request, session, user, payload=body, produce=produce)
 
 
-@router.get("/message", response_model=Envelope[MessageOut])
+@router.get("/message", response_model=Envelope[MessageOut], operation_id="listMessages")
 async def list_messages(
     session: Session,
     user: CurrentUser,
@@ -56,6 +68,6 @@ async def list_messages(
     return envelope([MessageOut.of(m) for m in rows], total=total, request=page)
 
 
-@router.get("/message/{messageId}", response_model=MessageOut)
+@router.get("/message/{messageId}", response_model=MessageOut, operation_id="getMessage")
 async def get_message(messageId: uuid.UUID, session: Session, user: CurrentUser) -> Response:
     return answer(await service.get(session, user, messageId))

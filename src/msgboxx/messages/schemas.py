@@ -6,16 +6,40 @@ import operator
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, JsonValue, field_validator, model_validator
+from typing_extensions import TypeAliasType
 
 from msgboxx.core.wire import ApiModel, DateOrInstant, Timestamp, as_utc
 from msgboxx.messages.models import Message
 from msgboxx.messages.status import MessageStatus
 
+# Named, so that the document holds one enum for both the field and the filter.
+Direction = TypeAliasType("Direction", Literal["Outbound", "Inbound"])
+
+# The original documentation's example (seed/send-message.md).
+_EXAMPLE_SENT: dict[str, JsonValue] = {
+    "apiAccountId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+    "contactId": "17b5c90a-7465-1097-b2db-66afa62c963f",
+    "message": "Hi John, that sounds good progress, kepp me informed please. ",
+}
+
 
 class MessageOut(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_EXAMPLE_SENT,
+                    "messageId": "ce2400ec-f80a-4509-bcd3-5aa5a96a4bdf",
+                    "status": "Sent",
+                    "dateTime": "2022-07-05T20:13:22.263Z",
+                }
+            ]
+        }
+    )
+
     apiAccountId: uuid.UUID
     contactId: uuid.UUID | None
     messageId: uuid.UUID
@@ -24,7 +48,7 @@ class MessageOut(ApiModel):
     dateTime: Timestamp
     inboxId: uuid.UUID
     conversationId: uuid.UUID
-    direction: str
+    direction: Direction
     sentAt: Timestamp | None
     deliveredAt: Timestamp | None
     readAt: Timestamp | None
@@ -77,6 +101,8 @@ _OF_ROW = operator.itemgetter(*_COLUMNS)
 
 
 class MessageCreate(ApiModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE_SENT]})
+
     apiAccountId: uuid.UUID
     contactId: uuid.UUID
     message: str = Field(min_length=1, max_length=4096)
@@ -97,7 +123,7 @@ class MessageFilters(ApiModel):
     fromDate: DateOrInstant | None = None
     toDate: DateOrInstant | None = None
     status: MessageStatus | None = None
-    direction: str | None = Field(default=None, pattern="^(Outbound|Inbound)$")
+    direction: Direction | None = None
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> MessageFilters:

@@ -11,6 +11,7 @@ from msgboxx.core.wire import Envelope, envelope
 from msgboxx.templates import service
 from msgboxx.templates.models import TemplateStatus
 from msgboxx.templates.schemas import TemplateCreate, TemplateOut
+from msgboxx.web import openapi
 from msgboxx.web.deps import CurrentUser, FromDate, Page, Session
 from msgboxx.web.routing import AliasedRouter
 from msgboxx.web.writes import commit_and_answer
@@ -18,7 +19,7 @@ from msgboxx.web.writes import commit_and_answer
 router = AliasedRouter(singular="/template", plural="/templates", tags=["Templates"])
 
 
-@router.get("/template", response_model=Envelope[TemplateOut])
+@router.get("/template", response_model=Envelope[TemplateOut], operation_id="listTemplates")
 async def list_templates(
     session: Session,
     user: CurrentUser,
@@ -33,7 +34,7 @@ async def list_templates(
     return envelope([TemplateOut.of(t) for t in rows], total=total, request=page)
 
 
-@router.get("/template/{templateId}", response_model=TemplateOut)
+@router.get("/template/{templateId}", response_model=TemplateOut, operation_id="getTemplate")
 async def get_template(templateId: uuid.UUID, session: Session, user: CurrentUser) -> TemplateOut:
     return TemplateOut.of(await service.get(session, user, templateId))
 
@@ -42,7 +43,17 @@ async def get_template(templateId: uuid.UUID, session: Session, user: CurrentUse
     "/template",
     status_code=201,
     response_model=TemplateOut,
-    responses={201: {"model": TemplateOut}},
+    operation_id="createTemplate",
+    responses={
+        201: {"model": TemplateOut},
+        **openapi.problems(
+            {
+                403: "Only an admin may create templates",
+                409: "The account already has a template of this name and language",
+                422: "Invalid fields, or placeholders that are not {{1}}, {{2}}, ... in order",
+            }
+        ),
+    },
 )
 async def create_template(
     body: TemplateCreate, request: Request, session: Session, user: CurrentUser

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from pydantic import Field
 
@@ -47,4 +48,4 @@ class TemplateCreate(ApiModel):
     templateText: str = Field(min_length=1, max_length=1024)
     templateExample: str | None = Field(default=None, max_length=1024)
     language: str = Field(default="en", min_length=2, max_length=20, pattern=r"^[A-Za-z_]+$")
-    category: str = Field(default="UTILITY", pattern=r"^(MARKETING|UTILITY|AUTHENTICATION)$")
+    category: Literal["MARKETING", "UTILITY", "AUTHENTICATION"] = "UTILITY"

@@ -2,23 +2,48 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.responses import JSONResponse, Response
 
 from msgboxx.accounts import service as accounts
+from msgboxx.core.wire import ApiModel
 from msgboxx.web.deps import database
 
 router = APIRouter(tags=["Operations"])
 
 
-@router.get("/healthz")
+class Health(ApiModel):
+    status: Literal["ok"]
+
+
+class ChannelsHealth(ApiModel):
+    status: Literal["ok", "degraded"]
+    unhealthyAccounts: int  # noqa: N815  (the wire name)
+
+
+class Readiness(ApiModel):
+    """503 says ``unavailable`` and why the database is; channels never make it 503."""
+
+    status: Literal["ok", "unavailable"]
+    database: str
+    channels: ChannelsHealth | None = None
+
+
+@router.get("/healthz", response_model=Health, operation_id="getHealth")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    operation_id="getReadiness",
+    responses={503: {"model": Readiness, "description": "The database does not answer"}},
+)
 async def readyz(request: Request) -> Response:
     """503 only for the database; accounts whose channel refuses them are listed, not fatal."""
     try:

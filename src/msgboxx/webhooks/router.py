@@ -8,6 +8,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from msgboxx.core.wire import Envelope, envelope
+from msgboxx.web import openapi
 from msgboxx.web.deps import CurrentUser, FromDate, Page, Session, settings
 from msgboxx.web.routing import AliasedRouter
 from msgboxx.web.writes import commit_and_answer
@@ -22,7 +23,16 @@ router = AliasedRouter(singular="/webhook", plural="/webhooks", tags=["Webhooks"
     "/webhook",
     status_code=201,
     response_model=WebhookCreated,
-    responses={201: {"model": WebhookCreated}},
+    operation_id="createWebhook",
+    responses={
+        201: {"model": WebhookCreated},
+        **openapi.problems(
+            {
+                403: "An agent must name the apiAccountId whose events it subscribes to",
+                422: "Invalid fields, or a target URL that may not be called",
+            }
+        ),
+    },
 )
 async def subscribe(
     body: WebhookCreate, request: Request, session: Session, user: CurrentUser
@@ -43,7 +53,7 @@ async def subscribe(
     return await commit_and_answer(request, session, user, payload=body, produce=produce)
 
 
-@router.get("/webhook", response_model=Envelope[WebhookOut])
+@router.get("/webhook", response_model=Envelope[WebhookOut], operation_id="listWebhooks")
 async def list_webhooks(
     session: Session,
     user: CurrentUser,
@@ -57,12 +67,12 @@ async def list_webhooks(
     return envelope([WebhookOut.of(s) for s in rows], total=total, request=page)
 
 
-@router.get("/webhook/{webhookId}", response_model=WebhookOut)
+@router.get("/webhook/{webhookId}", response_model=WebhookOut, operation_id="getWebhook")
 async def get_webhook(webhookId: uuid.UUID, session: Session, user: CurrentUser) -> WebhookOut:
     return WebhookOut.of(await service.get(session, user, webhookId))
 
 
-@router.delete("/webhook/{webhookId}", status_code=204)
+@router.delete("/webhook/{webhookId}", status_code=204, operation_id="deleteWebhook")
 async def unsubscribe(webhookId: uuid.UUID, session: Session, user: CurrentUser) -> Response:
     """The unsubscribe call of a REST-hook client; pending deliveries are dropped."""
     await service.delete(session, user, webhookId)
@@ -70,7 +80,11 @@ async def unsubscribe(webhookId: uuid.UUID, session: Session, user: CurrentUser)
     return Response(status_code=204)
 
 
-@router.get("/webhook/{webhookId}/deliveries", response_model=Envelope[DeliveryOut])
+@router.get(
+    "/webhook/{webhookId}/deliveries",
+    response_model=Envelope[DeliveryOut],
+    operation_id="listWebhookDeliveries",
+)
 async def list_deliveries(
     webhookId: uuid.UUID,
     session: Session,
@@ -89,6 +103,7 @@ async def list_deliveries(
     "/webhook/{webhookId}/deliveries/{deliveryId}/retry",
     status_code=202,
     response_model=DeliveryOut,
+    operation_id="retryWebhookDelivery",
 )
 async def retry_delivery(
     webhookId: uuid.UUID, deliveryId: uuid.UUID, session: Session, user: CurrentUser
