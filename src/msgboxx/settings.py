@@ -12,7 +12,7 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -67,8 +67,10 @@ class Settings(BaseSettings):
     dispatch_backoff_max: float = 300.0
 
     # Outbound webhooks. Receivers on private addresses are refused unless allowed
-    # (tests and local development); a failing receiver is retried with backoff
-    # for the whole retry window before its event is given up.
+    # (tests and local development; unless set, the embedded default with its
+    # demo allows them, so `msgboxx webhook listen` works after `make run`); a
+    # failing receiver is retried with backoff for the whole retry window before
+    # its event is given up.
     webhook_allow_private: bool = False
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     webhook_poll_interval: float = 0.5
@@ -83,6 +85,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     log_level: str = "INFO"
     sqlite_synchronous: str = "NORMAL"
+
+    @model_validator(mode="after")
+    def _local_webhooks_on_the_embedded_default(self) -> Settings:
+        """The embedded default is a developer's own machine (the demo's password is public)."""
+        if "webhook_allow_private" not in self.model_fields_set and self.seeds_demo:
+            self.webhook_allow_private = True
+        return self
 
     @property
     def resolved_database_url(self) -> str:

@@ -242,3 +242,11 @@ async def set_channel_status(
 async def unhealthy(session: AsyncSession) -> list[ApiAccount]:
     """Accounts whose channel refuses their credentials (reported by /readyz)."""
     return list(await session.scalars(select(ApiAccount).where(ApiAccount.channel_status != "ok")))
+
+
+async def list_all(session: AsyncSession, *, org_id: uuid.UUID | None = None) -> list[ApiAccount]:
+    """Every account (of one organisation, if given), oldest first: for administrators."""
+    query = select(ApiAccount).order_by(ApiAccount.created_at)
+    if org_id is not None:
+        query = query.where(ApiAccount.org_id == org_id)
+    return list(await session.scalars(query))

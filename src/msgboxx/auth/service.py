@@ -60,25 +60,31 @@ async def login(
             await ratelimit.record_failure(session, keys=list(limits))
             await session.commit()
         raise Unauthorized("the username or password is wrong")
+    if user.disabled:
+        raise Unauthorized("this user is disabled; an administrator can enable it again")
     return tokens.issue(
         user_id=user.id, key=settings.signing_key, ttl_seconds=settings.token_ttl_seconds
     )
 
 
 async def principal_for_token(session: AsyncSession, *, token: str, key: str) -> Principal:
-    """The user behind a token, as it is now (a deleted user's token stops working)."""
+    """The user behind a token, as it is now: a deleted or disabled user's token stops working."""
     user_id = tokens.user_id_of(token, key=key)
     row = await _PRINCIPAL_OF_USER.first(session, {"user_id": user_id})
     if row is None:
         raise Unauthorized("the access token's user no longer exists")
-    user_id, org_id, role, email = row
+    user_id, org_id, role, email, disabled = row
+    if disabled:
+        raise Unauthorized("the access token's user is disabled")
     return Principal(user_id, org_id, Role(role), email)
 
 
 # Prepared once: every authenticated request runs it (on SQLite SQLAlchemy's
 # execution path cost more than the lookup).
 _PRINCIPAL_OF_USER = Prepared(
-    select(User.id, User.org_id, User.role, User.email).where(User.id == bindparam("user_id"))
+    select(User.id, User.org_id, User.role, User.email, User.disabled).where(
+        User.id == bindparam("user_id")
+    )
 )
 
 
@@ -98,8 +104,7 @@ async def create_user(
     email = email.strip().lower()
     if "@" not in email or len(email) > 320:
         raise Unprocessable.for_field("email", "must be an email address")
-    if len(password) < 8:
-        raise Unprocessable.for_field("password", "must be at least 8 characters")
+    _check_password(password)
     try:
         role = Role(role)
     except ValueError as exc:
@@ -113,6 +118,46 @@ async def create_user(
     except IntegrityError as exc:
         raise Conflict(f"a user with email {email} already exists") from exc
     return user
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 8:
+        raise Unprocessable.for_field("password", "must be at least 8 characters")
+
+
+async def _user_by_email_or_404(session: AsyncSession, email: str) -> User:
+    user = await get_user_by_email(session, email=email)
+    if user is None:
+        raise NotFound(f"no user with email {email.strip().lower()}")
+    return user
+
+
+async def set_password(session: AsyncSession, *, email: str, password: str) -> User:
+    """Give a user a new password; tokens already issued keep working until they expire."""
+    _check_password(password)
+    user = await _user_by_email_or_404(session, email)
+    user.password_hash = hash_password(password)
+    await session.flush()
+    return user
+
+
+async def set_disabled(session: AsyncSession, *, email: str, disabled: bool) -> User:
+    """Disable (or enable again) a user: sign-in and every token of it stop at once."""
+    user = await _user_by_email_or_404(session, email)
+    user.disabled = disabled
+    await session.flush()
+    return user
+
+
+async def list_organisations(session: AsyncSession) -> list[Organisation]:
+    return list(await session.scalars(select(Organisation).order_by(Organisation.created_at)))
+
+
+async def list_users(session: AsyncSession, *, org_id: uuid.UUID | None = None) -> list[User]:
+    query = select(User).order_by(User.created_at)
+    if org_id is not None:
+        query = query.where(User.org_id == org_id)
+    return list(await session.scalars(query))
 
 
 async def get_user_by_email(session: AsyncSession, *, email: str) -> User | None:

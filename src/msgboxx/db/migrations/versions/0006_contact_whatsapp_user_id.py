@@ -1,6 +1,6 @@
 """contacts known by WhatsApp user id, and held reports kept with their account
 
-Revision ID: 0006_contact_whatsapp_user_id
+Revision ID: 0006
 Revises: 0005
 
 A customer with a WhatsApp username may be known by their business-scoped user
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_contact_whatsapp_user_id"
+revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
