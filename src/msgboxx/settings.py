@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     # (tests and local development); a failing receiver is retried with backoff
     # for the whole retry window before its event is given up.
     webhook_allow_private: bool = False
+    # Subscriptions per organisation: every event is written once per subscription.
+    webhook_max_subscriptions: int = Field(default=100, ge=1)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     webhook_poll_interval: float = 0.5
     webhook_lease_seconds: float = 60.0

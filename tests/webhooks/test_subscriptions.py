@@ -211,3 +211,40 @@ async def test_subscribe__ipv6_forms_of_public_addresses_are_accepted(
             assert reply.status_code == 201, reply.text
     finally:
         await tenant.api.aclose()
+
+
+async def test_subscribe__beyond_the_organisations_cap_is_422(
+    data_dir: Path, receiver: Receiver
+) -> None:
+    """Every event is written once per subscription: an organisation has a bounded number."""
+    async with running(support.test_settings(data_dir, webhook_max_subscriptions=3)) as live:
+        tenant = await new_tenant(live)
+        other = await new_tenant(live)
+        try:
+            hooks = []
+            for n in range(3):
+                reply = await tenant.api.post(
+                    "/webhook", json={"targetUrl": receiver.url(f"/{n}"), "events": EVENTS}
+                )
+                assert reply.status_code == 201, reply.text
+                hooks.append(reply.json()["webhookId"])
+            over = await tenant.api.post(
+                "/webhook", json={"targetUrl": receiver.url("/3"), "events": EVENTS}
+            )
+            problem = assert_problem(over, 422)
+            assert "3 webhook subscriptions" in problem["detail"]
+            assert (await tenant.api.get("/webhook")).json()["paging"]["recordCount"] == 3
+            # The cap is the organisation's: another one is not affected ...
+            reply = await other.api.post(
+                "/webhook", json={"targetUrl": receiver.url("/other"), "events": EVENTS}
+            )
+            assert reply.status_code == 201, reply.text
+            # ... and a deleted subscription makes room again.
+            assert (await tenant.api.delete(f"/webhook/{hooks[0]}")).status_code == 204
+            again = await tenant.api.post(
+                "/webhook", json={"targetUrl": receiver.url("/3"), "events": EVENTS}
+            )
+            assert again.status_code == 201, again.text
+        finally:
+            await tenant.api.aclose()
+            await other.api.aclose()

@@ -124,5 +124,14 @@ async def create_user(
     return user
 
 
+async def lock_organisation(session: AsyncSession, *, org_id: uuid.UUID) -> None:
+    """Hold the organisation's row until commit, so that counting what it has and
+    adding to it cannot interleave (PostgreSQL; SQLite writes one at a time anyway).
+    """
+    await session.execute(
+        select(Organisation.id).where(Organisation.id == org_id).with_for_update()
+    )
+
+
 async def get_user_by_email(session: AsyncSession, *, email: str) -> User | None:
     return await session.scalar(select(User).where(User.email == email.strip().lower()))
