@@ -93,6 +93,7 @@ async def test_token__failed_attempts_are_limited_per_username(data_dir: Path) -
 
         tenant = await new_tenant(live)
         tenant_email = tenant.admin_email
+        await _in_one_window()
         async with live.client() as client:
             for _ in range(3):
                 reply = await client.post(

@@ -128,7 +128,7 @@ def _wants_event(dialect: str) -> ColumnElement[bool]:
     """Whether a subscription's event list holds the ``event_type`` parameter."""
     if dialect == "postgresql":
         holds: ColumnElement[bool] = cast(WebhookSubscription.events, JSONB).has_key(
-            bindparam("event_type")
+            bindparam("event_type", type_=String)
         )
         return holds
     listed = func.json_each(WebhookSubscription.events).table_valued("value")
