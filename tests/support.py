@@ -95,7 +95,9 @@ class Server:
 async def running(settings: Settings) -> AsyncIterator[Server]:
     """Serve ``create_app(settings)`` on 127.0.0.1 with a free port, in this loop."""
     app = create_app(settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, lifespan="on", **settings.serving_options()
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -7,12 +7,14 @@ binary runs the embedded default and a multi-process PostgreSQL deployment.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -72,6 +74,8 @@ class Settings(BaseSettings):
     # failing receiver is retried with backoff for the whole retry window before
     # its event is given up.
     webhook_allow_private: bool = False
+    # Subscriptions per organisation: every event is written once per subscription.
+    webhook_max_subscriptions: int = Field(default=100, ge=1)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     webhook_poll_interval: float = 0.5
     webhook_lease_seconds: float = 60.0
@@ -81,7 +85,13 @@ class Settings(BaseSettings):
     webhook_backoff_max: float = 3600.0
     webhook_retry_window_seconds: float = 24 * 3600.0
 
+    # Failed sign-ins are counted per (username, client address) and per address,
+    # never per username alone: a stranger's wrong passwords must not lock a user out.
     login_attempts_per_minute: int = 10
+    # The reverse proxies in front of the API (addresses or networks, comma-separated):
+    # only their X-Forwarded-For names the client. None by default, so a client
+    # cannot choose the address its failed sign-ins are counted against.
+    trusted_proxies: str = ""
     max_body_bytes: int = 1024 * 1024
     log_level: str = "INFO"
     sqlite_synchronous: str = "NORMAL"
@@ -92,6 +102,32 @@ class Settings(BaseSettings):
         if "webhook_allow_private" not in self.model_fields_set and self.seeds_demo:
             self.webhook_allow_private = True
         return self
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in (part.strip() for part in value.split(",")):
+            if item:
+                ipaddress.ip_network(item)  # a ValueError names the bad entry
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [part.strip() for part in self.trusted_proxies.split(",") if part.strip()]
+
+    def serving_options(self) -> dict[str, Any]:
+        """How uvicorn serves the API: ``msgboxx serve`` and a test's server alike.
+
+        X-Forwarded-For is read only from the trusted proxies; uvicorn's own default
+        would trust every local peer.
+        """
+        proxies = self.trusted_proxy_list
+        return {
+            "proxy_headers": bool(proxies),
+            "forwarded_allow_ips": proxies,
+            "server_header": False,
+            "log_config": None,
+        }
 
     @property
     def resolved_database_url(self) -> str:

@@ -9,11 +9,23 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import jwt
+import pytest
 from sqlalchemy import select
 
+from msgboxx.auth import ratelimit
 from msgboxx.auth.models import User
-from tests.support import PASSWORD, Server, Tenant, assert_problem, running, test_settings
+from tests.support import (
+    PASSWORD,
+    Server,
+    Tenant,
+    assert_problem,
+    new_tenant,
+    own_settings,
+    running,
+    test_settings,
+)
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -81,6 +93,7 @@ async def test_token__failed_attempts_are_limited_per_username(data_dir: Path) -
 
         tenant = await new_tenant(live)
         tenant_email = tenant.admin_email
+        await _in_one_window()
         async with live.client() as client:
             for _ in range(3):
                 reply = await client.post(
@@ -94,6 +107,108 @@ async def test_token__failed_attempts_are_limited_per_username(data_dir: Path) -
             assert 1 <= int(blocked.headers["Retry-After"]) <= 61
             assert "too many" in body["detail"]
         await tenant.api.aclose()
+
+
+async def _in_one_window() -> None:
+    """Failures are counted per minute: start where a test's attempts share one."""
+    left = ratelimit.WINDOW_SECONDS - time.time() % ratelimit.WINDOW_SECONDS
+    if left < 15:
+        await asyncio.sleep(left + 0.1)
+
+
+def _client_from(live: Server, address: str) -> httpx.AsyncClient:
+    """A client whose connections come from ``address`` (any of 127.0.0.0/8 is local)."""
+    transport = httpx.AsyncHTTPTransport(local_address=address)
+    return httpx.AsyncClient(base_url=live.base_url, transport=transport, timeout=30)
+
+
+async def _sign_in(
+    client: httpx.AsyncClient, username: str, password: str, *, forwarded_for: str | None = None
+) -> httpx.Response:
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    return await client.post(
+        "/oauth/token", json={"username": username, "password": password}, headers=headers
+    )
+
+
+async def test_token__wrong_passwords_from_elsewhere_do_not_lock_the_user_out(
+    data_dir: Path,
+) -> None:
+    settings = await own_settings(
+        data_dir, database="msgboxx_test_lockout", login_attempts_per_minute=3
+    )
+    async with running(settings) as live:
+        tenant = await new_tenant(live)
+        await _in_one_window()
+        async with _client_from(live, "127.0.0.2") as attacker, live.client() as user:
+            for _ in range(5):
+                await _sign_in(attacker, tenant.admin_email, "wrong-password")
+            assert_problem(await _sign_in(attacker, tenant.admin_email, PASSWORD), 429)
+            reply = await _sign_in(user, tenant.admin_email, PASSWORD)
+            assert reply.status_code == 200, reply.text
+        await tenant.api.aclose()
+
+
+async def test_token__x_forwarded_for_from_an_untrusted_peer_is_ignored(data_dir: Path) -> None:
+    """By default no peer is a proxy: a client cannot pick the address it is counted as."""
+    settings = await own_settings(
+        data_dir, database="msgboxx_test_untrusted", login_attempts_per_minute=3
+    )
+    async with running(settings) as live:
+        await _in_one_window()
+        async with live.client() as client:
+            for n in range(9):  # the address's limit: three times the per-user one
+                reply = await _sign_in(
+                    client, f"nobody{n}@example.com", "wrong", forwarded_for=f"203.0.113.{n}"
+                )
+                assert reply.status_code == 401, reply.text
+            blocked = await _sign_in(
+                client, "nobody9@example.com", "wrong", forwarded_for="203.0.113.99"
+            )
+            assert_problem(blocked, 429)
+
+
+async def test_token__x_forwarded_for_from_a_trusted_proxy_names_the_client(
+    data_dir: Path,
+) -> None:
+    settings = await own_settings(
+        data_dir,
+        database="msgboxx_test_trusted",
+        login_attempts_per_minute=3,
+        trusted_proxies="127.0.0.1",
+    )
+    async with running(settings) as live:
+        tenant = await new_tenant(live)
+        await _in_one_window()
+        async with live.client() as proxy, _client_from(live, "127.0.0.2") as direct:
+            for n in range(9):
+                reply = await _sign_in(
+                    proxy, f"nobody{n}@example.com", "wrong", forwarded_for="203.0.113.7"
+                )
+                assert reply.status_code == 401, reply.text
+            blocked = await _sign_in(
+                proxy, tenant.admin_email, PASSWORD, forwarded_for="203.0.113.7"
+            )
+            assert_problem(blocked, 429)
+            reply = await _sign_in(
+                proxy, tenant.admin_email, PASSWORD, forwarded_for="198.51.100.20"
+            )
+            assert reply.status_code == 200, reply.text
+            # 127.0.0.2 is no proxy: what it forwards names no one, it is counted itself.
+            reply = await _sign_in(
+                direct, tenant.admin_email, PASSWORD, forwarded_for="203.0.113.7"
+            )
+            assert reply.status_code == 200, reply.text
+        await tenant.api.aclose()
+
+
+def test_settings__trusted_proxies_must_be_addresses_or_networks(data_dir: Path) -> None:
+    assert test_settings(data_dir, trusted_proxies=" 10.0.0.0/8, ::1 ").trusted_proxy_list == [
+        "10.0.0.0/8",
+        "::1",
+    ]
+    with pytest.raises(ValueError, match=r"proxy\.example"):
+        test_settings(data_dir, trusted_proxies="10.0.0.1,proxy.example")
 
 
 async def test_auth__missing_or_bad_tokens_are_401_problems(server: Server, tenant: Tenant) -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from typing import Any
+
+import pytest
 
 from msgboxx.webhooks.delivery import WebhookSender
 from tests import support
@@ -177,3 +180,66 @@ async def test_delivery__private_address_is_refused_at_send_time(
     assert attempt.status_code is None
     assert attempt.error is not None and attempt.error.startswith("refused:")
     assert receiver.received == []
+
+
+def _rebinding_name(monkeypatch: pytest.MonkeyPatch, name: str, *answers: str) -> list[str]:
+    """Make ``name`` resolve to each of ``answers`` in turn (the last one from then on).
+
+    DNS is the edge these tests cannot control, so the resolver is replaced where
+    every lookup of this process goes (the check's and any HTTP client's); the
+    connection itself stays real. Returns the answers given, in order.
+    """
+    real = socket.getaddrinfo
+    given: list[str] = []
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if (host.decode() if isinstance(host, bytes) else host) != name:
+            return real(host, port, *args, **kwargs)
+        address = answers[min(len(given), len(answers) - 1)]
+        given.append(address)
+        return real(address, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return given
+
+
+async def test_delivery__a_name_rebound_to_loopback_after_the_check_is_not_reached(
+    tenant: Tenant, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Public when checked, loopback when connecting: the request goes where was checked."""
+    given = _rebinding_name(monkeypatch, "rebind.example", "93.184.215.14", "127.0.0.1")
+    settings = support.test_settings(tenant.server.app.state.settings.data_dir)
+    strict = settings.model_copy(update={"webhook_allow_private": False})
+    sender = WebhookSender(tenant.server.db, strict)
+    try:
+        attempt = await sender.attempt(
+            f"http://rebind.example:{receiver.port}/hook",
+            secret="whsec_c2VjcmV0",
+            event_id="e",
+            body="{}",
+        )
+    finally:
+        await sender._client.aclose()
+    assert receiver.received == []
+    assert attempt.status_code is None and attempt.error is not None
+    assert given == ["93.184.215.14"]  # resolved once, for the check
+
+
+async def test_delivery__a_pinned_connection_keeps_the_host_name(
+    tenant: Tenant, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The receiver sees the name it was given in Host, not the address connected to."""
+    _rebinding_name(monkeypatch, "hooks.example", "127.0.0.1")
+    sender = WebhookSender(tenant.server.db, tenant.server.app.state.settings)
+    try:
+        attempt = await sender.attempt(
+            f"http://hooks.example:{receiver.port}/hook",
+            secret="whsec_c2VjcmV0",
+            event_id="e",
+            body="{}",
+        )
+    finally:
+        await sender._client.aclose()
+    assert attempt.ok, attempt
+    [request] = receiver.received
+    assert request.headers["host"] == f"hooks.example:{receiver.port}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from typing import Any
@@ -199,3 +200,63 @@ async def test_events__a_message_accepted_for_a_subscribed_account_is_announced(
     ] + [("message.status", heard.json()["messageId"])] * 3
     assert [r.event["data"]["status"] for r in got] == ["Pending", "Sent", "Delivered", "Read"]
     assert receiver.events("/b") == []
+
+
+async def test_events__every_subscriber_gets_each_event_it_asked_for_once(
+    tenant: Tenant, receiver: Receiver
+) -> None:
+    """Many subscriptions: each event is delivered once to each that wants it, none to others."""
+    everything = await subscribe(tenant, receiver.url("/all"), ALL_EVENTS)
+    created = [
+        await subscribe(tenant, receiver.url(f"/created/{n}"), ["message.created"])
+        for n in range(20)
+    ]
+    of_account = await subscribe(
+        tenant,
+        receiver.url("/account"),
+        ["contact.created", "message.created"],
+        apiAccountId=tenant.account_id,
+    )
+    unrelated = await subscribe(tenant, receiver.url("/updated"), ["contact.updated"])
+    contact_id = await tenant.contact()  # contact.created + message.inbound
+    sent = await tenant.api.post(
+        "/message",
+        json={"apiAccountId": tenant.account_id, "contactId": contact_id, "message": "Hello"},
+    )
+    assert sent.status_code == 201, sent.text
+
+    async def delivered(hook: dict[str, Any]) -> list[dict[str, Any]]:
+        reply = await tenant.api.get(f"/webhook/{hook['webhookId']}/deliveries")
+        items: list[dict[str, Any]] = reply.json()["items"]
+        return items
+
+    async def types_of(hook: dict[str, Any]) -> list[str]:
+        return sorted(item["type"] for item in await delivered(hook))
+
+    for hook in created:
+        assert await types_of(hook) == ["message.created"]
+    assert await types_of(of_account) == ["contact.created", "message.created"]
+    assert await types_of(unrelated) == []
+    assert {"contact.created", "message.inbound", "message.created"} <= set(
+        await types_of(everything)
+    )
+    [message_created] = [
+        item for item in await delivered(everything) if item["type"] == "message.created"
+    ]
+    same_event = {(await delivered(hook))[0]["eventId"] for hook in created}
+    assert same_event == {message_created["eventId"]}
+    deliveries = [item for hook in created for item in await delivered(hook)]
+    assert len({item["deliveryId"] for item in deliveries}) == 20
+    assert {uuid.UUID(item["deliveryId"]).version for item in deliveries} == {4}
+    await receiver_gets(receiver, [f"/created/{n}" for n in range(20)] + ["/account", "/all"])
+
+
+async def receiver_gets(receiver: Receiver, paths: list[str], *, within: float = 15) -> None:
+    """Wait until the receiver had message.created at each path, exactly once."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        got = [r.path for r in receiver.received if r.event["type"] == "message.created"]
+        if sorted(got) == sorted(paths) or asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.05)
+    assert sorted(got) == sorted(paths)

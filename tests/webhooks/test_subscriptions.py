@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import ipaddress
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -169,3 +170,81 @@ async def test_subscribe__private_targets_are_refused(strict_server: Server) -> 
         assert (await tenant.api.get("/webhook")).json()["items"] == []
     finally:
         await tenant.api.aclose()
+
+
+# IPv6 addresses that lead to a loopback or metadata IPv4 address all the same.
+EMBEDDED_PRIVATE_TARGETS = [
+    "http://[::127.0.0.1]/",  # IPv4-compatible
+    "http://[::ffff:169.254.169.254]/",  # IPv4-mapped
+    "http://[64:ff9b::7f00:1]/",  # NAT64, well-known prefix
+    "http://[64:ff9b::a9fe:a9fe]/",
+    "http://[64:ff9b:1::a9fe:a9fe]/",  # NAT64, local-use prefix
+    "http://[2002:7f00:1::]/",  # 6to4
+    "http://[2002:a9fe:a9fe::]/",
+    "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",  # Teredo, client 127.0.0.1
+]
+
+
+@pytest.mark.parametrize("url", EMBEDDED_PRIVATE_TARGETS)
+async def test_subscribe__ipv6_forms_of_private_addresses_are_refused(
+    strict_server: Server, url: str
+) -> None:
+    tenant = await new_tenant(strict_server)
+    try:
+        reply = await tenant.api.post("/webhook", json={"targetUrl": url, "events": EVENTS})
+        problem = assert_problem(reply, 422)
+        assert problem["errors"][0]["field"] == "targetUrl"
+        address = ipaddress.ip_address(url.split("[")[1].split("]")[0])
+        assert f"resolves to {address}," in problem["detail"]
+        assert (await tenant.api.get("/webhook")).json()["items"] == []
+    finally:
+        await tenant.api.aclose()
+
+
+async def test_subscribe__ipv6_forms_of_public_addresses_are_accepted(
+    strict_server: Server,
+) -> None:
+    tenant = await new_tenant(strict_server)
+    try:
+        for url in ("http://[2002:808:808::]/hook", "http://[64:ff9b::808:808]/hook"):
+            reply = await tenant.api.post("/webhook", json={"targetUrl": url, "events": EVENTS})
+            assert reply.status_code == 201, reply.text
+    finally:
+        await tenant.api.aclose()
+
+
+async def test_subscribe__beyond_the_organisations_cap_is_422(
+    data_dir: Path, receiver: Receiver
+) -> None:
+    """Every event is written once per subscription: an organisation has a bounded number."""
+    async with running(support.test_settings(data_dir, webhook_max_subscriptions=3)) as live:
+        tenant = await new_tenant(live)
+        other = await new_tenant(live)
+        try:
+            hooks = []
+            for n in range(3):
+                reply = await tenant.api.post(
+                    "/webhook", json={"targetUrl": receiver.url(f"/{n}"), "events": EVENTS}
+                )
+                assert reply.status_code == 201, reply.text
+                hooks.append(reply.json()["webhookId"])
+            over = await tenant.api.post(
+                "/webhook", json={"targetUrl": receiver.url("/3"), "events": EVENTS}
+            )
+            problem = assert_problem(over, 422)
+            assert "3 webhook subscriptions" in problem["detail"]
+            assert (await tenant.api.get("/webhook")).json()["paging"]["recordCount"] == 3
+            # The cap is the organisation's: another one is not affected ...
+            reply = await other.api.post(
+                "/webhook", json={"targetUrl": receiver.url("/other"), "events": EVENTS}
+            )
+            assert reply.status_code == 201, reply.text
+            # ... and a deleted subscription makes room again.
+            assert (await tenant.api.delete(f"/webhook/{hooks[0]}")).status_code == 204
+            again = await tenant.api.post(
+                "/webhook", json={"targetUrl": receiver.url("/3"), "events": EVENTS}
+            )
+            assert again.status_code == 201, again.text
+        finally:
+            await tenant.api.aclose()
+            await other.api.aclose()

@@ -42,14 +42,13 @@ async def login(
 ) -> tokens.IssuedToken:
     """Exchange credentials for a token; failures are counted per user and address.
 
-    The slow password check runs with no connection held, so sign-ins never
-    queue other requests behind them.
+    Counted per (username, address) and per address, never per username alone:
+    wrong passwords sent from elsewhere must not lock the real user out. The slow
+    password check runs with no connection held, so sign-ins never queue other
+    requests behind them.
     """
     email = username.strip().lower()
-    limits = {
-        f"login:user:{email}": settings.login_attempts_per_minute,
-        f"login:addr:{client_address}": settings.login_attempts_per_minute * 3,
-    }
+    limits = _login_limits(email=email, client_address=client_address, settings=settings)
     async with db.session(write=False) as session:
         await ratelimit.check(session, limits=limits)
         user = await session.scalar(select(User).where(User.email == email))
@@ -65,6 +64,16 @@ async def login(
     return tokens.issue(
         user_id=user.id, key=settings.signing_key, ttl_seconds=settings.token_ttl_seconds
     )
+
+
+def _login_limits(*, email: str, client_address: str, settings: Settings) -> dict[str, int]:
+    """The failure counters a sign-in attempt is checked against, and their limits."""
+    address = client_address[:64]  # keys stay within the column, whatever a proxy forwarded
+    per_minute = settings.login_attempts_per_minute
+    return {
+        f"login:user:{email} from {address}": per_minute,
+        f"login:addr:{address}": per_minute * 3,
+    }
 
 
 async def principal_for_token(session: AsyncSession, *, token: str, key: str) -> Principal:
@@ -158,6 +167,15 @@ async def list_users(session: AsyncSession, *, org_id: uuid.UUID | None = None) 
     if org_id is not None:
         query = query.where(User.org_id == org_id)
     return list(await session.scalars(query))
+
+
+async def lock_organisation(session: AsyncSession, *, org_id: uuid.UUID) -> None:
+    """Hold the organisation's row until commit, so that counting what it has and
+    adding to it cannot interleave (PostgreSQL; SQLite writes one at a time anyway).
+    """
+    await session.execute(
+        select(Organisation.id).where(Organisation.id == org_id).with_for_update()
+    )
 
 
 async def get_user_by_email(session: AsyncSession, *, email: str) -> User | None:

@@ -64,10 +64,8 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
-        log_config=None,
         access_log=False,
-        proxy_headers=True,
-        server_header=False,
+        **settings.serving_options(),
     )
 
 

@@ -211,13 +211,12 @@ class WebhookSender(RoundLoop):
         status_code: int | None = None
         error: str | None = None
         try:
-            await targets.check(target, allow_private=self.settings.webhook_allow_private)
-            headers = signing.headers(secret=secret, message_id=event_id, body=content)
-            async with (
-                asyncio.timeout(limit),
-                self._client.stream("POST", target, content=content, headers=headers) as reply,
-            ):
-                status_code = reply.status_code
+            async with asyncio.timeout(limit):
+                resolved = await targets.resolve(
+                    target, allow_private=self.settings.webhook_allow_private
+                )
+                headers = signing.headers(secret=secret, message_id=event_id, body=content)
+                status_code = await self._post(resolved, content=content, headers=headers)
         except ProblemError as exc:
             error = f"refused: {exc.detail}"
         except TimeoutError:
@@ -228,6 +227,25 @@ class WebhookSender(RoundLoop):
         if status_code is not None and not 200 <= status_code < 300:
             error = f"the receiver answered HTTP {status_code}"
         return Attempt(status_code, latency_ms, error[:500] if error else None)
+
+    async def _post(
+        self, target: targets.Resolved, *, content: bytes, headers: dict[str, str]
+    ) -> int:
+        """POST to the addresses that were checked, in turn until one takes the connection.
+
+        Never to the name itself: resolved again, it could lead somewhere else.
+        """
+        for n, address in enumerate(target.addresses, start=1):
+            url, host, extensions = target.via(address)
+            try:
+                async with self._client.stream(
+                    "POST", url, content=content, headers=headers | host, extensions=extensions
+                ) as reply:
+                    return reply.status_code
+            except httpx.ConnectError:
+                if n == len(target.addresses):
+                    raise
+        raise httpx.ConnectError(f"{target.url.host} has no address")
 
     async def _record(
         self, subscription_id: uuid.UUID, delivery_id: uuid.UUID, attempt: Attempt

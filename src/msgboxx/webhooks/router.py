@@ -47,6 +47,7 @@ async def subscribe(
             events=body.events,
             account_id=body.apiAccountId,
             allow_private=settings(request).webhook_allow_private,
+            max_subscriptions=settings(request).webhook_max_subscriptions,
         )
         return WebhookCreated.of_new(subscription)
 

@@ -2,32 +2,54 @@
 
 ``emit`` only remembers the event on the session (no I/O on the request path).
 Just before that session commits, the remembered events are matched against
-subscriptions in one indexed query and written to the delivery outbox in the
-same transaction: an event exists exactly when the change that caused it does,
-and a rolled-back change leaves no event behind.
+subscriptions and written to the delivery outbox in the same transaction: an
+event exists exactly when the change that caused it does, and a rolled-back
+change leaves no event behind. The database fans each event out to its
+subscriptions (one INSERT ... SELECT), so a commit's cost in Python does not
+grow with the number of subscriptions.
 """
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from typing import cast as cast_type
 
 import orjson
-from sqlalchemy import ColumnElement, and_, bindparam, event, exists, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    String,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    event,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from msgboxx.accounts import service as accounts
 from msgboxx.accounts.models import ApiAccount
+from msgboxx.auth import service as auth
 from msgboxx.auth.service import Principal
 from msgboxx.broadcasts.models import Broadcast
 from msgboxx.broadcasts.schemas import BroadcastOut
-from msgboxx.core.errors import Forbidden, NotFound
+from msgboxx.core.errors import Forbidden, NotFound, Unprocessable
 from msgboxx.core.wire import ApiModel, PageRequest, format_timestamp
-from msgboxx.db import utcnow
+from msgboxx.db import UTCDateTime, utcnow
 from msgboxx.db.engine import WEBHOOKS_QUEUED
 from msgboxx.db.paging import fetch_page
 from msgboxx.messages.schemas import MessageOut
@@ -90,13 +112,66 @@ def _covers(account: type[ApiAccount]) -> ColumnElement[bool]:
     )
 
 
-# The subscriptions that may want an account's events; built once, because every
-# accepted message and status report runs it (building it cost more than running it).
-_SUBSCRIPTIONS_OF_ACCOUNTS = (
-    select(ApiAccount.id, WebhookSubscription.id, WebhookSubscription.events)
+# The different event lists of the subscriptions covering some accounts: which
+# events anyone wants, in at most one row per account and list (there are few event
+# types), however many subscriptions there are. Built once, because every accepted
+# message and status report runs it (building it cost more than running it).
+_EVENT_LISTS_OF_ACCOUNTS = (
+    select(ApiAccount.id, cast(WebhookSubscription.events, Text))
+    .distinct()
     .join(WebhookSubscription, _covers(ApiAccount))
     .where(ApiAccount.id.in_(bindparam("account_ids", expanding=True)))
 )
+
+
+def _wants_event(dialect: str) -> ColumnElement[bool]:
+    """Whether a subscription's event list holds the ``event_type`` parameter."""
+    if dialect == "postgresql":
+        holds: ColumnElement[bool] = cast(WebhookSubscription.events, JSONB).has_key(
+            bindparam("event_type", type_=String)
+        )
+        return holds
+    listed = func.json_each(WebhookSubscription.events).table_valued("value")
+    return exists().select_from(listed).where(listed.c.value == bindparam("event_type"))
+
+
+def _new_delivery_id(dialect: str) -> ColumnElement[Any]:
+    """A random (version 4) UUID made by the database, as the id column stores it."""
+    if dialect == "postgresql":
+        return func.gen_random_uuid()
+    # SQLite keeps a UUID as 32 hex digits; the 13th is the version, the 17th the variant.
+    return literal_column(
+        "lower(hex(randomblob(6)) || '4' || substr(hex(randomblob(2)), 2)"
+        " || substr('89ab', 1 + abs(random()) % 4, 1) || substr(hex(randomblob(2)), 2)"
+        " || hex(randomblob(6)))"
+    )
+
+
+# The table, not the class: an INSERT ... SELECT run for many events at once
+# (executemany) is not one of the ORM's bulk inserts.
+_DELIVERIES = cast_type(Table, WebhookDelivery.__table__)
+
+
+@functools.cache
+def _fan_out(dialect: str) -> Insert:
+    """One event's delivery rows, one per subscription that wants it, made by the database."""
+    fanned = (
+        select(
+            _new_delivery_id(dialect),
+            WebhookSubscription.id,
+            bindparam("event_id", type_=String),
+            bindparam("event_type", type_=String),
+            bindparam("body", type_=Text),
+            literal_column(f"'{DeliveryStatus.pending.value}'"),
+            literal_column("0"),
+            bindparam("created_at", type_=UTCDateTime),
+        )
+        .select_from(ApiAccount)
+        .join(WebhookSubscription, _covers(ApiAccount))
+        .where(ApiAccount.id == bindparam("account_id"), _wants_event(dialect))
+    )
+    columns = ["id", "subscription_id", "event_id", "event_type", "body", "status"]
+    return insert(_DELIVERIES).from_select([*columns, "attempt_count", "created_at"], fanned)
 
 
 def subscribed(account_id: InstrumentedAttribute[uuid.UUID]) -> ColumnElement[bool]:
@@ -128,22 +203,16 @@ def _write_outbox(session: Session) -> None:
     session.info.pop(_UNHEARD, None)
     if not pending:
         return
-    rows = session.execute(
-        _SUBSCRIPTIONS_OF_ACCOUNTS, {"account_ids": list({e.account_id for e in pending})}
+    lists = session.execute(
+        _EVENT_LISTS_OF_ACCOUNTS, {"account_ids": list({e.account_id for e in pending})}
     ).all()
-    if not rows:
-        return
-    wanted: dict[tuple[uuid.UUID, str], list[uuid.UUID]] = {}
-    for account_id, subscription_id, events in rows:
-        for name in events:
-            wanted.setdefault((account_id, name), []).append(subscription_id)
-    matched = [
-        (e, wanted[(e.account_id, e.type)]) for e in pending if (e.account_id, e.type) in wanted
-    ]
+    wanted = {(account_id, name) for account_id, names in lists for name in orjson.loads(names)}
+    matched = [e for e in pending if (e.account_id, e.type) in wanted]
     if not matched:
         return
-    broadcasts = _broadcasts_of(session, [e for e, _ in matched])
-    for item, subscription_ids in matched:
+    broadcasts = _broadcasts_of(session, matched)
+    rows = []
+    for item in matched:
         data = item.data
         if item.type is EventType.broadcast_status:
             data = _broadcast_view(broadcasts, data)
@@ -155,18 +224,16 @@ def _write_outbox(session: Session) -> None:
                 "data": data.model_dump(mode="json"),
             }
         ).decode()
-        for subscription_id in subscription_ids:
-            session.add(
-                WebhookDelivery(
-                    subscription_id=subscription_id,
-                    event_id=item.id,
-                    event_type=item.type.value,
-                    body=body,
-                    status=DeliveryStatus.pending,
-                    attempt_count=0,
-                    created_at=item.at,
-                )
-            )
+        rows.append(
+            {
+                "account_id": item.account_id,
+                "event_id": item.id,
+                "event_type": item.type.value,
+                "body": body,
+                "created_at": item.at,
+            }
+        )
+    session.execute(_fan_out(session.get_bind().dialect.name), rows)
     session.info[WEBHOOKS_QUEUED] = True
 
 
@@ -219,13 +286,29 @@ async def create(
     events: list[EventType],
     account_id: uuid.UUID | None,
     allow_private: bool,
+    max_subscriptions: int,
 ) -> WebhookSubscription:
-    """Subscribe a URL to events of the organisation, or of one account."""
+    """Subscribe a URL to events of the organisation, or of one account.
+
+    An organisation has at most ``max_subscriptions``: each one is written to at
+    every event of its accounts.
+    """
     targets.parse(target_url)
     if account_id is not None:
         await accounts.get(session, principal, account_id)
     elif not principal.is_admin:
         raise Forbidden("an agent must name the apiAccountId whose events it subscribes to")
+    await auth.lock_organisation(session, org_id=principal.org_id)  # counted, then added
+    count = await session.scalar(
+        select(func.count())
+        .select_from(WebhookSubscription)
+        .where(WebhookSubscription.org_id == principal.org_id)
+    )
+    if count is not None and count >= max_subscriptions:
+        raise Unprocessable(
+            f"the organisation has {count} webhook subscriptions, the most it may have; "
+            "delete one to add another"
+        )
     await targets.check(target_url, allow_private=allow_private)
     subscription = WebhookSubscription(
         org_id=principal.org_id,
