@@ -89,8 +89,10 @@ async def create(
     try:
         await session.flush()
     except IntegrityError as exc:  # a concurrent create won the race
+        # The rollback expires every loaded model (the account too): read no
+        # attribute of one after it, only values kept in hand.
         await session.rollback()
-        existing = await _by_number(session, account.id, number)
+        existing = await _by_number(session, account_id, number)
         raise _duplicate(existing) from exc
     _announce(session, contact, EventType.contact_created)
     return contact
