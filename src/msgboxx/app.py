@@ -92,6 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # A body sent without Content-Type is read as JSON, the API's only body format.
+        strict_content_type=False,
     )
     app.state.settings = settings
     problems.install(app)

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from msgboxx.core.wire import ApiModel, DateOrInstant, Timestamp, as_utc
+from msgboxx.core.wire import ApiModel, DateOrInstant, Timestamp, as_utc, field_error
 from msgboxx.messages.models import Message
 from msgboxx.messages.status import MessageStatus
 
@@ -102,7 +102,9 @@ class MessageFilters(ApiModel):
     @model_validator(mode="after")
     def _dates_in_order(self) -> MessageFilters:
         if self.from_utc and self.to_utc_exclusive and self.from_utc >= self.to_utc_exclusive:
-            raise ValueError("fromDate must not be after toDate")
+            raise field_error(
+                type(self).__name__, ("fromDate",), message="must not be after toDate"
+            )
         return self
 
     @property
