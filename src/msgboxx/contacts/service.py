@@ -16,7 +16,7 @@ from msgboxx.auth.service import Principal
 from msgboxx.contacts.models import Contact, ContactStatus
 from msgboxx.contacts.schemas import ContactOut
 from msgboxx.core import phones
-from msgboxx.core.errors import Conflict
+from msgboxx.core.errors import Conflict, NotFound
 from msgboxx.core.wire import PageRequest
 from msgboxx.db.paging import fetch_page
 from msgboxx.webhooks import service as webhooks
@@ -65,6 +65,20 @@ async def list_contacts(
         created_from=created_from,
     )
     return await fetch_page(session, query, page)
+
+
+async def id_by_number(
+    session: AsyncSession, principal: Principal, *, account_id: uuid.UUID, mobile_number: str
+) -> uuid.UUID:
+    """The contact with this number (in any usual form) on a visible account, or 404."""
+    account = await accounts.get(session, principal, account_id)
+    number = phones.normalise(mobile_number, field="mobileNumber", region=account.region)
+    contact_id = await session.scalar(
+        select(Contact.id).where(Contact.account_id == account_id, Contact.mobile_number == number)
+    )
+    if contact_id is None:
+        raise NotFound(f"no contact with mobile number {number} was found on this API account")
+    return contact_id
 
 
 async def create(

@@ -77,9 +77,22 @@ _OF_ROW = operator.itemgetter(*_COLUMNS)
 
 
 class MessageCreate(ApiModel):
+    """To a contact by its id or (extension) by its number on the account: one of the two."""
+
     apiAccountId: uuid.UUID
-    contactId: uuid.UUID
+    contactId: uuid.UUID | None = None
+    mobileNumber: str | None = Field(default=None, min_length=1, max_length=40)
     message: str = Field(min_length=1, max_length=4096)
+
+    @model_validator(mode="after")
+    def _one_recipient(self) -> MessageCreate:
+        if (self.contactId is None) == (self.mobileNumber is None):
+            raise field_error(
+                type(self).__name__,
+                ("contactId",),
+                message="give either contactId or mobileNumber (the contact's number), not both",
+            )
+        return self
 
     @field_validator("message")
     @classmethod
