@@ -96,6 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         generate_unique_id_function=openapi.operation_id,
+        # A body sent without Content-Type is read as JSON, the API's only body format.
+        strict_content_type=False,
     )
     app.state.settings = settings
     problems.install(app)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.support import Tenant, assert_problem, fresh_number
 
 
@@ -41,6 +43,25 @@ async def test_create__admin_connects_a_number_and_gets_its_inbox(tenant: Tenant
         "/apiaccount", json={"phoneNumber": number[1:], "name": "Again"}
     )
     assert_problem(duplicate, 409)
+
+
+async def test_create__one_number_sent_at_once_twenty_times_is_one_201_and_409s(
+    tenant: Tenant,
+) -> None:
+    number = fresh_number()
+    replies = await asyncio.gather(
+        *(
+            tenant.api.post("/apiaccount", json={"phoneNumber": number, "name": "Support"})
+            for _ in range(20)
+        )
+    )
+    statuses = sorted(reply.status_code for reply in replies)
+    assert statuses == [201] + [409] * 19, [r.text for r in replies if r.status_code >= 500]
+    for reply in replies:
+        if reply.status_code == 409:
+            assert_problem(reply, 409)
+    listed = (await tenant.api.get("/apiaccount")).json()
+    assert [a["phoneNumber"] for a in listed["items"]].count(number) == 1
 
 
 async def test_create__invalid_number_is_422_naming_the_field(tenant: Tenant) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from sqlalchemy import func, select
@@ -48,6 +49,28 @@ async def test_create__same_number_twice_is_409_naming_the_contact(tenant: Tenan
     body = assert_problem(second, 409)
     assert body["contactId"] == first.json()["contactId"]
     assert first.json()["contactId"] in body["detail"]
+
+
+async def test_create__one_number_sent_at_once_twenty_times_is_one_201_and_409s(
+    tenant: Tenant,
+) -> None:
+    number = fresh_number()
+    replies = await asyncio.gather(
+        *(
+            tenant.api.post(
+                "/contact", json={"mobileNumber": number, "apiAccountId": tenant.account_id}
+            )
+            for _ in range(20)
+        )
+    )
+    statuses = sorted(reply.status_code for reply in replies)
+    assert statuses == [201] + [409] * 19, [r.text for r in replies if r.status_code >= 500]
+    (created,) = [reply.json() for reply in replies if reply.status_code == 201]
+    for reply in replies:
+        if reply.status_code == 409:
+            assert assert_problem(reply, 409)["contactId"] == created["contactId"]
+    listed = (await tenant.api.get("/contact", params={"mobileNumber": number})).json()
+    assert listed["paging"]["recordCount"] == 1
 
 
 async def test_filter__finds_a_number_written_any_reasonable_way(tenant: Tenant) -> None:

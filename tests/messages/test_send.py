@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from msgboxx.contacts.models import Contact
 from msgboxx.db import utcnow
 from msgboxx.messages.models import Message
-from tests.support import Tenant, assert_problem, wait_for_status
+from tests.support import Tenant, assert_problem, fresh_number, wait_for_status
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 SEED_TEXT = "Hi John, that sounds good progress, kepp me informed please. "
@@ -189,6 +189,54 @@ async def test_send__field_names_match_case_insensitively(tenant: Tenant) -> Non
     )
     assert reply.status_code == 201, reply.text
     assert reply.json()["contactId"] == contact_id
+
+
+async def test_send__to_a_contact_named_by_its_number_in_any_usual_form(tenant: Tenant) -> None:
+    number = fresh_number()  # +44790...
+    contact_id = await tenant.contact(number=number)
+    for given in (number, number[1:], "0" + number[3:7] + " " + number[7:]):
+        reply = await tenant.api.post(
+            "/message",
+            json={"apiAccountId": tenant.account_id, "mobileNumber": given, "message": "Hello"},
+        )
+        assert reply.status_code == 201, (given, reply.text)
+        assert reply.json()["contactId"] == contact_id
+    listed = await tenant.api.get("/message", params={"contactId": contact_id})
+    assert listed.json()["paging"]["recordCount"] == 4  # the inbound one and three sent
+
+
+async def test_send__a_number_that_is_no_contact_of_the_account_is_404(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    theirs = fresh_number()
+    await other_tenant.contact(number=theirs)
+    for number in (fresh_number(), theirs):
+        reply = await tenant.api.post(
+            "/message",
+            json={"apiAccountId": tenant.account_id, "mobileNumber": number, "message": "Hi"},
+        )
+        assert_problem(reply, 404)
+    reply = await tenant.api.post(
+        "/message",
+        json={"apiAccountId": other_tenant.account_id, "mobileNumber": theirs, "message": "Hi"},
+    )
+    assert_problem(reply, 404)  # another tenant's account is unknown, not forbidden
+
+
+async def test_send__exactly_one_of_contact_id_and_number_is_required(tenant: Tenant) -> None:
+    number = fresh_number()
+    contact_id = await tenant.contact(number=number)
+    for recipient in ({}, {"contactId": contact_id, "mobileNumber": number}):
+        reply = await tenant.api.post(
+            "/message", json={"apiAccountId": tenant.account_id, "message": "Hi", **recipient}
+        )
+        body = assert_problem(reply, 422)
+        assert body["errors"][0]["field"] == "contactId", body
+    invalid = await tenant.api.post(
+        "/message",
+        json={"apiAccountId": tenant.account_id, "mobileNumber": "12", "message": "Hi"},
+    )
+    assert assert_problem(invalid, 422)["errors"][0]["field"] == "mobileNumber"
 
 
 async def test_send__unknown_contact_is_404(tenant: Tenant) -> None:

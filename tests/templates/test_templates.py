@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.support import Tenant, assert_problem, wait_for_status
 
 TEXT = "Hello {{1}}, your order {{2}} is on its way."
@@ -51,6 +53,20 @@ async def test_create__same_name_and_language_is_409(tenant: Tenant) -> None:
         json={"apiAccountId": tenant.account_id, "name": "order_update", "templateText": TEXT},
     )
     assert_problem(reply, 409)
+
+
+async def test_create__one_name_sent_at_once_twenty_times_is_one_201_and_409s(
+    tenant: Tenant,
+) -> None:
+    body = {"apiAccountId": tenant.account_id, "name": "order_update", "templateText": TEXT}
+    replies = await asyncio.gather(*(tenant.api.post("/template", json=body) for _ in range(20)))
+    statuses = sorted(reply.status_code for reply in replies)
+    assert statuses == [201] + [409] * 19, [r.text for r in replies if r.status_code >= 500]
+    (created,) = [reply.json() for reply in replies if reply.status_code == 201]
+    for reply in replies:
+        if reply.status_code == 409:
+            assert assert_problem(reply, 409)["templateId"] == created["templateId"]
+    assert (await tenant.api.get("/template")).json()["paging"]["recordCount"] == 1
 
 
 async def test_create__is_for_admins_only(tenant: Tenant) -> None:

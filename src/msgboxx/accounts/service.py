@@ -150,10 +150,10 @@ async def create(
         channel_status="ok",
     )
     session.add(account)
-    await session.flush()
-    inbox = Inbox(account_id=account.id, name=name)
-    session.add(inbox)
-    try:
+    try:  # a concurrent create of the same number fails here, on the unique number
+        await session.flush()
+        inbox = Inbox(account_id=account.id, name=name)
+        session.add(inbox)
         await session.flush()
     except IntegrityError as exc:
         raise Conflict(f"the number {number} is already connected as an API account") from exc

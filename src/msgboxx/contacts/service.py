@@ -17,7 +17,7 @@ from msgboxx.auth.service import Principal
 from msgboxx.contacts.models import Contact, ContactStatus
 from msgboxx.contacts.schemas import ContactOut
 from msgboxx.core import phones
-from msgboxx.core.errors import Conflict
+from msgboxx.core.errors import Conflict, NotFound
 from msgboxx.core.wire import PageRequest
 from msgboxx.db.paging import fetch_page
 from msgboxx.webhooks import service as webhooks
@@ -68,6 +68,20 @@ async def list_contacts(
     return await fetch_page(session, query, page)
 
 
+async def id_by_number(
+    session: AsyncSession, principal: Principal, *, account_id: uuid.UUID, mobile_number: str
+) -> uuid.UUID:
+    """The contact with this number (in any usual form) on a visible account, or 404."""
+    account = await accounts.get(session, principal, account_id)
+    number = phones.normalise(mobile_number, field="mobileNumber", region=account.region)
+    contact_id = await session.scalar(
+        select(Contact.id).where(Contact.account_id == account_id, Contact.mobile_number == number)
+    )
+    if contact_id is None:
+        raise NotFound(f"no contact with mobile number {number} was found on this API account")
+    return contact_id
+
+
 async def create(
     session: AsyncSession,
     principal: Principal,
@@ -90,8 +104,10 @@ async def create(
     try:
         await session.flush()
     except IntegrityError as exc:  # a concurrent create won the race
+        # The rollback expires every loaded model (the account too): read no
+        # attribute of one after it, only values kept in hand.
         await session.rollback()
-        existing = await _by_number(session, account.id, number)
+        existing = await _by_number(session, account_id, number)
         raise _duplicate(existing) from exc
     _announce(session, contact, EventType.contact_created)
     return contact

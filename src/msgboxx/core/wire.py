@@ -20,8 +20,10 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    ValidationError,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 
 def format_timestamp(value: datetime) -> str:
@@ -50,10 +52,16 @@ def _representable(value: datetime | date) -> datetime | date:
 
 
 _BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# What ISO 8601 starts with; pydantic alone would also read ``0.5`` as an epoch.
+_ISO_DATE = re.compile(r"\s*\d{4}-\d{2}-\d{2}")
 
 
 def _bare_date(value: Any) -> Any:
     """``2024-05-01`` is that day, not its first instant: pydantic would read a datetime."""
+    if not isinstance(value, date) and not (isinstance(value, str) and _ISO_DATE.match(value)):
+        raise PydanticCustomError(
+            "iso_date", "must be an ISO 8601 date or date-time, such as 2024-05-01T10:00:00Z"
+        )
     if isinstance(value, str) and _BARE_DATE.fullmatch(value.strip()):
         try:
             return date.fromisoformat(value.strip())
@@ -67,6 +75,51 @@ DateOrInstant = Annotated[
     datetime | date, BeforeValidator(_bare_date), AfterValidator(_representable)
 ]
 
+# PostgreSQL stores no NUL character in text: every string a client sends is
+# checked for one here, in request bodies and forms (ApiModel) and in query
+# strings (web.middleware), so that no field reaches the store with one.
+NUL = "\x00"
+NUL_MESSAGE = "must not contain the NUL character (\\u0000)"
+
+
+def nul_locations(value: Any, at: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Where in a parsed body (dicts, lists, strings) a NUL character appears."""
+    if isinstance(value, str):
+        return [at] if NUL in value else []
+    found: list[tuple[str | int, ...]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and NUL in key:
+                found.append((*at, key))
+            else:
+                found.extend(nul_locations(item, (*at, key)))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found.extend(nul_locations(item, (*at, index)))
+    return found
+
+
+def _may_hold_nul(data: dict[Any, Any]) -> bool:
+    """The quick look every body gets (a flat one of clean strings is most of them)."""
+    for value in data.values():
+        if value.__class__ is str:
+            if NUL in value:
+                return True
+        elif isinstance(value, dict | list):
+            return True
+    return False
+
+
+def field_error(model: str, *locations: tuple[str | int, ...], message: str) -> ValidationError:
+    """A validation error at each of ``locations``, for a check that sees the whole model."""
+    return ValidationError.from_exception_data(
+        model,
+        [
+            InitErrorDetails(type=PydanticCustomError("value_error", message), loc=at, input=None)
+            for at in locations
+        ],
+    )
+
 
 class ApiModel(BaseModel):
     """Base of every request and response body."""
@@ -78,6 +131,8 @@ class ApiModel(BaseModel):
     def _match_names_case_insensitively(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
+        if _may_hold_nul(data) and (nul := nul_locations(data)):
+            raise field_error(cls.__name__, *nul, message=NUL_MESSAGE)
         names = _wire_names(cls)
         if all(key in names.exact for key in data):
             return data  # what every client following the contract sends

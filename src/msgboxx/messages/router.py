@@ -48,6 +48,7 @@ async def send_message(
             user,
             account_id=body.apiAccountId,
             contact_id=body.contactId,
+            mobile_number=body.mobileNumber,
             text=body.message,
         )
         metrics.MESSAGES_ACCEPTED.inc()

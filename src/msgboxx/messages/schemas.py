@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, JsonValue, field_validator, model_validator
 from typing_extensions import TypeAliasType
 
-from msgboxx.core.wire import ApiModel, DateOrInstant, Timestamp, as_utc
+from msgboxx.core.wire import ApiModel, DateOrInstant, Timestamp, as_utc, field_error
 from msgboxx.messages.models import Message
 from msgboxx.messages.status import MessageStatus
 
@@ -101,11 +101,24 @@ _OF_ROW = operator.itemgetter(*_COLUMNS)
 
 
 class MessageCreate(ApiModel):
+    """To a contact by its id or (extension) by its number on the account: one of the two."""
+
     model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE_SENT]})
 
     apiAccountId: uuid.UUID
-    contactId: uuid.UUID
+    contactId: uuid.UUID | None = None
+    mobileNumber: str | None = Field(default=None, min_length=1, max_length=40)
     message: str = Field(min_length=1, max_length=4096)
+
+    @model_validator(mode="after")
+    def _one_recipient(self) -> MessageCreate:
+        if (self.contactId is None) == (self.mobileNumber is None):
+            raise field_error(
+                type(self).__name__,
+                ("contactId",),
+                message="give either contactId or mobileNumber (the contact's number), not both",
+            )
+        return self
 
     @field_validator("message")
     @classmethod
@@ -128,7 +141,9 @@ class MessageFilters(ApiModel):
     @model_validator(mode="after")
     def _dates_in_order(self) -> MessageFilters:
         if self.from_utc and self.to_utc_exclusive and self.from_utc >= self.to_utc_exclusive:
-            raise ValueError("fromDate must not be after toDate")
+            raise field_error(
+                type(self).__name__, ("fromDate",), message="must not be after toDate"
+            )
         return self
 
     @property

@@ -16,6 +16,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from msgboxx.accounts import service as accounts
 from msgboxx.accounts.models import ApiAccount, Inbox
 from msgboxx.auth.service import Principal
+from msgboxx.contacts import service as contacts
 from msgboxx.contacts.models import Contact
 from msgboxx.core.errors import NotFound, Unprocessable
 from msgboxx.core.wire import PageRequest
@@ -108,10 +109,20 @@ async def send_session(
     principal: Principal,
     *,
     account_id: uuid.UUID,
-    contact_id: uuid.UUID,
+    contact_id: uuid.UUID | None,
+    mobile_number: str | None = None,
     text: str,
 ) -> MessageOut:
-    """Accept a free-form message; only inside the contact's 24-hour window."""
+    """Accept a free-form message; only inside the contact's 24-hour window.
+
+    The contact is named by its id, or by its number on the account: that costs
+    a lookup more, so only a send that gives a number makes it.
+    """
+    if contact_id is None:
+        assert mobile_number is not None  # the schema requires one of the two
+        contact_id = await contacts.id_by_number(
+            session, principal, account_id=account_id, mobile_number=mobile_number
+        )
     to = await recipient(session, principal, account_id=account_id, contact_id=contact_id)
     now = utcnow()
     window.ensure_open(to.last_inbound_at, now=now)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from msgboxx.accounts import service as accounts
@@ -60,20 +61,12 @@ async def create(
         raise Unprocessable.for_field("templateText", problem)
     if len(text) > 1024:
         raise Unprocessable.for_field("templateText", "must be at most 1,024 characters")
-    duplicate = await session.scalar(
-        select(Template.id).where(
-            Template.account_id == account.id,
-            Template.name == name,
-            Template.language == language,
-        )
-    )
+    account_id = account.id
+    duplicate = await _same_name(session, account_id=account_id, name=name, language=language)
     if duplicate is not None:
-        raise Conflict(
-            f"template {name!r} in language {language!r} already exists: {duplicate}",
-            extra={"templateId": str(duplicate)},
-        )
+        raise _duplicate(duplicate, name=name, language=language)
     template = Template(
-        account_id=account.id,
+        account_id=account_id,
         name=name,
         text=text,
         example=example,
@@ -83,8 +76,32 @@ async def create(
         submitted_at=None if status is TemplateStatus.pending else utcnow(),
     )
     session.add(template)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent create won the race
+        await session.rollback()  # expires the models loaded: use only the values in hand
+        duplicate = await _same_name(session, account_id=account_id, name=name, language=language)
+        raise _duplicate(duplicate, name=name, language=language) from exc
     return template
+
+
+async def _same_name(
+    session: AsyncSession, *, account_id: uuid.UUID, name: str, language: str
+) -> uuid.UUID | None:
+    return await session.scalar(
+        select(Template.id).where(
+            Template.account_id == account_id,
+            Template.name == name,
+            Template.language == language,
+        )
+    )
+
+
+def _duplicate(template_id: uuid.UUID | None, *, name: str, language: str) -> Conflict:
+    return Conflict(
+        f"template {name!r} in language {language!r} already exists: {template_id}",
+        extra={"templateId": str(template_id) if template_id else None},
+    )
 
 
 async def create_for_user(

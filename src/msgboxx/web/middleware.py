@@ -1,4 +1,4 @@
-"""Request ids, the body-size limit, the access log line and request metrics.
+"""Request ids, the body-size limit, NUL in queries, crashes, the access log line and metrics.
 
 Plain ASGI rather than BaseHTTPMiddleware: it runs on every request, and the
 plain form costs a fraction of the wrapper's overhead.
@@ -10,12 +10,16 @@ import logging
 import re
 import time
 import uuid
+from urllib.parse import parse_qsl
 
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from msgboxx.core.wire import NUL, NUL_MESSAGE
 from msgboxx.observability import metrics
 from msgboxx.observability.logs import request_id
-from msgboxx.web.problems import problem
+from msgboxx.web.problems import crash, problem
 
 log = logging.getLogger("msgboxx.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -36,11 +40,13 @@ class RequestContext:
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500
+        answering = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answering
             if message["type"] == "http.response.start":
                 status = message["status"]
+                answering = True
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
             await send(message)
 
@@ -54,8 +60,18 @@ class RequestContext:
                     detail=f"the request body is larger than {self.max_body_bytes} bytes",
                 )
                 await response(scope, receive, send_with_id)
+            elif b"%00" in scope["query_string"] and (rejected := _nul_in_query(scope)):
+                await rejected(scope, receive, send_with_id)
             else:
                 await self.app(scope, body_receive, send_with_id)
+        except Exception as exc:
+            # Answered here rather than by Starlette's ServerErrorMiddleware, which
+            # raises the error again after answering: uvicorn then closes the
+            # connection, and the client's next request on it is reset.
+            if answering:
+                raise  # half an answer is out: only closing the connection says so
+            response = await crash(Request(scope), exc)
+            await response(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
@@ -107,3 +123,19 @@ class RequestContext:
             return await receive()
 
         return replay
+
+
+def _nul_in_query(scope: Scope) -> Response | None:
+    """A 422 naming the query parameters with a NUL character (see core.wire.NUL)."""
+    pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+    names = sorted({name for name, value in pairs if NUL in name or NUL in value})
+    if not names:
+        return None
+    errors = [{"field": name, "message": NUL_MESSAGE} for name in names]
+    return problem(
+        status=422,
+        title="Unprocessable Content",
+        slug="validation-failed",
+        detail="; ".join(f"{e['field']}: {e['message']}" for e in errors),
+        errors=errors,
+    )

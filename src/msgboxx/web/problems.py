@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from msgboxx.core.errors import ProblemError, RateLimited
 
@@ -84,22 +85,46 @@ async def _on_validation(_request: Request, exc: Exception) -> Response:
     )
 
 
-async def _on_http(_request: Request, exc: Exception) -> Response:
+async def _on_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     titles = {404: "Not Found", 405: "Method Not Allowed", 400: "Bad Request"}
     title = titles.get(exc.status_code, "Error")
     slug = title.lower().replace(" ", "-")
     detail = exc.detail if isinstance(exc.detail, str) else title
+    headers = dict(exc.headers) if exc.headers else {}
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_served_methods(request))
     return problem(
         status=exc.status_code,
         title=title,
         slug=slug,
         detail=detail,
-        headers=dict(exc.headers) if exc.headers else None,
+        headers=headers or None,
     )
 
 
-async def _on_crash(request: Request, exc: Exception) -> Response:
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _served_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path.
+
+    Starlette's 405 names only the methods of the first route matching the path,
+    and ``GET /contact`` and ``POST /contact`` are two routes. Each method is
+    tried against the app's routes, as the router would try a request with it.
+    """
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+
+
+async def crash(request: Request, exc: Exception) -> Response:
+    """The answer to an error nothing else handled: a 500 with an id that is in the log."""
     error_id = uuid.uuid4().hex
     log.error(
         "unhandled error",
@@ -119,4 +144,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
-    app.add_exception_handler(Exception, _on_crash)
+    # web.middleware answers a crash itself (the connection stays open); this is
+    # for one that escapes it.
+    app.add_exception_handler(Exception, crash)
