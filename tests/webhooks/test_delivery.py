@@ -243,3 +243,31 @@ async def test_delivery__a_pinned_connection_keeps_the_host_name(
     assert attempt.ok, attempt
     [request] = receiver.received
     assert request.headers["host"] == f"hooks.example:{receiver.port}"
+
+
+async def test_delivery__a_proxy_named_in_the_environment_is_not_used(
+    tenant: Tenant, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A proxy would resolve the name again itself, undoing the check of its address."""
+    proxy = await Receiver().start()
+    try:
+        for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.setenv(name, f"http://127.0.0.1:{proxy.port}")
+        for name in ("NO_PROXY", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        _rebinding_name(monkeypatch, "hooks.example", "127.0.0.1")
+        sender = WebhookSender(tenant.server.db, tenant.server.app.state.settings)
+        try:
+            attempt = await sender.attempt(
+                f"http://hooks.example:{receiver.port}/hook",
+                secret="whsec_c2VjcmV0",
+                event_id="e",
+                body="{}",
+            )
+        finally:
+            await sender._client.aclose()
+    finally:
+        await proxy.stop()
+    assert attempt.ok, attempt
+    assert proxy.received == []
+    assert [r.path for r in receiver.received] == ["/hook"]

@@ -108,6 +108,9 @@ class WebhookSender(RoundLoop):
         self._client = httpx.AsyncClient(
             transport=transport,
             follow_redirects=False,
+            # No proxy from the environment: a proxy resolves the name again itself,
+            # so the request would no longer go to the address that was checked.
+            trust_env=False,
             timeout=httpx.Timeout(settings.webhook_timeout_seconds),
             headers={
                 "content-type": "application/json",
