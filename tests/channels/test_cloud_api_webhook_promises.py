@@ -247,6 +247,27 @@ async def test_shapes__a_user_known_by_user_id_only_is_a_contact_without_number(
     assert refused.status_code == 422
 
 
+async def test_shapes__a_reply_to_a_user_known_by_user_id_only_fails_saying_why(
+    cloud: CloudTenant,
+) -> None:
+    """Sending to a user id is not built yet: the reason must not say the contact was erased."""
+    reply = await post(cloud, payload("username_only.json", cloud, customer=fresh_number()))
+    assert (reply.status_code, reply.json()["inbound"]) == (200, 1), reply.text
+    [contact] = await contacts_of(cloud)
+    sent = await cloud.api.post(
+        "/message",
+        json={
+            "apiAccountId": cloud.account_id,
+            "contactId": contact["contactId"],
+            "message": "Thanks, we will look into it.",
+        },
+    )
+    assert sent.status_code == 201, sent.text
+    failed = await wait_for_status(cloud.api, f"/message/{sent.json()['messageId']}", "Failed")
+    assert "no phone number" in failed["failureReason"]
+    assert "erased" not in failed["failureReason"]
+
+
 @pytest.mark.parametrize("file", ["group.json", "bad_sender.json"])
 async def test_shapes__group_and_non_numeric_senders_are_skipped(
     cloud: CloudTenant, file: str

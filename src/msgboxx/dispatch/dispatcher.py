@@ -250,8 +250,17 @@ class Dispatcher(RoundLoop):
             template_name,
             template_language,
         ) in await _CLAIMED_WORK.all(session, {"ids": ids}):
-            if to_number is None or text is None:
+            if text is None:  # erasure blanks the text of every message of the contact
                 error = SendError("the contact was erased", code="erased", retryable=False)
+                work.append(self._after_failure(message_id, attempts, error))
+                continue
+            if to_number is None:
+                error = SendError(
+                    "the contact has no phone number, only a WhatsApp user id;"
+                    " sending to user ids is not supported yet",
+                    code="no-number",
+                    retryable=False,
+                )
                 work.append(self._after_failure(message_id, attempts, error))
                 continue
             outbound = OutboundMessage(
