@@ -278,17 +278,28 @@ async def test_receive__report_before_the_id_is_recorded_is_kept_and_applied(
         reply = await post(cloud, payload(file, cloud, customer=customer, outbound=wamid))
         assert reply.status_code == 200
     # The message exists but the dispatcher has not recorded the id yet.
+    outbound_id = await record_a_send_now(cloud, contact_id=contact_id, wamid=wamid)
+    body = (await cloud.api.get(f"/message/{outbound_id}")).json()
+    assert body["status"] == "Read"
+    assert body["readAt"] is not None
+
+
+async def record_a_send_now(cloud: CloudTenant, *, contact_id: str, wamid: str) -> uuid.UUID:
+    """An outbound message to the contact, its send recorded under ``wamid`` only now.
+
+    As when the network's reports beat our record of the id they name.
+    """
     async with cloud.server.db.session(write=True) as session:
-        message = (
+        inbound = (
             await session.scalars(
                 select(Message).where(Message.contact_id == uuid.UUID(contact_id))
             )
         ).one()
         outbound = Message(
-            account_id=message.account_id,
-            inbox_id=message.inbox_id,
-            contact_id=message.contact_id,
-            conversation_id=message.conversation_id,
+            account_id=inbound.account_id,
+            inbox_id=inbound.inbox_id,
+            contact_id=inbound.contact_id,
+            conversation_id=inbound.conversation_id,
             direction="Outbound",
             kind="text",
             text="raced",
@@ -304,10 +315,7 @@ async def test_receive__report_before_the_id_is_recorded_is_kept_and_applied(
         sent = messages.SendOutcome(outbound.id, provider_message_id=wamid)
         await messages.record_sends(session, owner="dispatcher-1", outcomes=[sent], at=utcnow())
         await session.commit()
-        outbound_id = outbound.id
-    body = (await cloud.api.get(f"/message/{outbound_id}")).json()
-    assert body["status"] == "Read"
-    assert body["readAt"] is not None
+        return outbound.id
 
 
 # --- Consent and templates ---------------------------------------------------------

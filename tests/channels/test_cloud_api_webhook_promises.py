@@ -8,17 +8,18 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from msgboxx.db import utcnow
-from msgboxx.messages import service as messages
-from msgboxx.messages.models import Message
 from tests.channels.conftest import CloudTenant, Graph, connect
-from tests.channels.test_cloud_api_webhook import messages_of, payload, post, quiet_message
+from tests.channels.test_cloud_api_webhook import (
+    messages_of,
+    payload,
+    post,
+    quiet_message,
+    record_a_send_now,
+)
 from tests.support import Server, Tenant, fresh_number, wait_for_status
 
 ORG_B_SECRET = "org-b-chose-this-secret"
@@ -80,33 +81,7 @@ async def test_tenancy__another_orgs_report_held_before_our_send_is_never_applie
     raw = payload("status_failed.json", org_b, customer=customer, outbound=wamid)
     assert (await post(org_b, raw, secret=ORG_B_SECRET)).status_code == 200
     # Our dispatcher records the id only now (the network reported first).
-    async with cloud.server.db.session(write=True) as session:
-        inbound = (
-            await session.scalars(
-                select(Message).where(Message.contact_id == uuid.UUID(contact_id))
-            )
-        ).one()
-        outbound = Message(
-            account_id=inbound.account_id,
-            inbox_id=inbound.inbox_id,
-            contact_id=inbound.contact_id,
-            conversation_id=inbound.conversation_id,
-            direction="Outbound",
-            kind="text",
-            text="raced",
-            status="Pending",
-            created_at=utcnow(),
-            attempts=1,
-            next_attempt_at=utcnow() + timedelta(days=1),
-            lease_owner="dispatcher-1",
-            lease_until=utcnow() + timedelta(minutes=1),
-        )
-        session.add(outbound)
-        await session.flush()
-        sent = messages.SendOutcome(outbound.id, provider_message_id=wamid)
-        await messages.record_sends(session, owner="dispatcher-1", outcomes=[sent], at=utcnow())
-        await session.commit()
-        outbound_id = outbound.id
+    outbound_id = await record_a_send_now(cloud, contact_id=contact_id, wamid=wamid)
     body = (await cloud.api.get(f"/message/{outbound_id}")).json()
     assert (body["status"], body["failureReason"]) == ("Sent", None)
 
