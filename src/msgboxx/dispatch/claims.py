@@ -64,6 +64,38 @@ class Claim:
     retry_in: float | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class NumberSlots:
+    """What a number's pacing clock allows at one moment.
+
+    The clock is a GCRA "theoretical arrival time" (``tat``): a number at rest
+    may send ``number_burst`` seconds' worth of its rate at once, and every
+    message sent moves the clock on by one interval of the rate.
+    """
+
+    # The number's clock, never behind now (a number at rest has saved no more than its burst).
+    tat: datetime
+    # How many messages the number may send now.
+    capacity: int
+    # When it may send none: seconds until its next slot.
+    retry_in: float | None = None
+
+
+def number_slots(tat: datetime, *, now: datetime, pacing: Pacing) -> NumberSlots:
+    """How many messages a number whose clock reads ``tat`` may send at ``now``."""
+    tat = max(tat, now)
+    capacity = int((now + pacing.number_burst - tat).total_seconds() * pacing.number_rate)
+    if capacity > 0:
+        return NumberSlots(tat, capacity)
+    wait = (tat - pacing.number_burst - now).total_seconds() + 1 / pacing.number_rate
+    return NumberSlots(tat, capacity, retry_in=wait)
+
+
+def tat_after(tat: datetime, taken: int, *, pacing: Pacing) -> datetime:
+    """The number's clock once it has sent ``taken`` more messages: one interval each."""
+    return tat + timedelta(seconds=taken / pacing.number_rate)
+
+
 # Replies to customers go before template broadcasts on the same number.
 LANES = ("text", "template")
 
@@ -160,11 +192,10 @@ async def claim_messages(
     for account_id in accounts:
         if len(claimed) >= limit:
             break
-        tat = max(await _locked_tat(session, account_id, now), now)
-        capacity = int((now + pacing.number_burst - tat).total_seconds() * pacing.number_rate)
-        if capacity <= 0:
-            wait = (tat - pacing.number_burst - now).total_seconds() + 1 / pacing.number_rate
-            retry_in = wait if retry_in is None else min(retry_in, wait)
+        slots = number_slots(await _locked_tat(session, account_id, now), now=now, pacing=pacing)
+        capacity = slots.capacity
+        if slots.retry_in is not None:
+            retry_in = slots.retry_in if retry_in is None else min(retry_in, slots.retry_in)
             continue
         rows: list[Any] = []
         for lane in LANES:  # replies take the number's slots before broadcasts do
@@ -182,7 +213,7 @@ async def claim_messages(
             session,
             {
                 "number": account_id,
-                "moved_to": tat + timedelta(seconds=len(ids) / pacing.number_rate),
+                "moved_to": tat_after(slots.tat, len(ids), pacing=pacing),
             },
         )
         await _advance_recipients(session, rows, now=now, interval=pacing.pair_interval)
