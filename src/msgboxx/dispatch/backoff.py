@@ -1,4 +1,6 @@
-"""Retry delays: exponential with full jitter, so retries of a burst spread out."""
+"""Retry delays: exponential with equal jitter (between half the ceiling and all of it),
+so retries of a burst spread out while each still waits at least half its step.
+"""
 
 from __future__ import annotations
 

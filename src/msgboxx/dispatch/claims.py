@@ -15,6 +15,7 @@ broadcasts.
 from __future__ import annotations
 
 import functools
+import math
 import random
 import uuid
 from collections.abc import Sequence
@@ -84,10 +85,15 @@ class NumberSlots:
 def number_slots(tat: datetime, *, now: datetime, pacing: Pacing) -> NumberSlots:
     """How many messages a number whose clock reads ``tat`` may send at ``now``."""
     tat = max(tat, now)
-    capacity = int((now + pacing.number_burst - tat).total_seconds() * pacing.number_rate)
+    # A burst holds at least one message, or a rate slower than one per burst
+    # (2/s with the default 0.25 s) would never send at all; rounded up to whole
+    # microseconds, as timedelta keeps them, so that one interval is one message.
+    one = timedelta(microseconds=math.ceil(1_000_000 / pacing.number_rate))
+    burst = max(pacing.number_burst, one)
+    capacity = int((now + burst - tat).total_seconds() * pacing.number_rate)
     if capacity > 0:
         return NumberSlots(tat, capacity)
-    wait = (tat - pacing.number_burst - now).total_seconds() + 1 / pacing.number_rate
+    wait = (tat - burst - now).total_seconds() + 1 / pacing.number_rate
     return NumberSlots(tat, capacity, retry_in=wait)
 
 
