@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,13 +50,14 @@ async def apply(
     session: AsyncSession,
     events: Sequence[ChannelEvent],
     *,
-    within: frozenset[uuid.UUID] | None = None,
+    within: Mapping[uuid.UUID, str] | None = None,
 ) -> IntakeResult:
     """Apply events in order within the caller's transaction.
 
-    ``within`` holds the accounts the events may touch (a webhook: those whose
-    secret signed it); an event addressed elsewhere is ignored. None: a channel
-    reporting on its own work (the sandbox), which names its accounts itself.
+    ``within`` holds the accounts the events may touch, with their numbers (a
+    webhook: those whose secret signed it); an event addressed elsewhere is
+    ignored. None: a channel reporting on its own work (the sandbox), which
+    names its accounts itself.
     """
     result = IntakeResult()
     ours = _Addressee(session, within)
@@ -129,10 +130,13 @@ async def apply(
 class _Addressee:
     """Our account an event names by its number, if the batch may touch it (one read each)."""
 
-    def __init__(self, session: AsyncSession, within: frozenset[uuid.UUID] | None) -> None:
+    def __init__(self, session: AsyncSession, within: Mapping[uuid.UUID, str] | None) -> None:
         self._session = session
         self._within = within
         self._found: dict[str, ApiAccount | None] = {}
+        # A status report needs only the id: no read for the signers' own numbers
+        # (a status webhook is the network's most frequent call).
+        self._ids = {number: id_ for id_, number in within.items()} if within else {}
 
     async def account(self, number: str | None) -> ApiAccount | None:
         if number is None:
@@ -146,6 +150,8 @@ class _Addressee:
         return self._found[number]
 
     async def account_id(self, number: str | None) -> uuid.UUID | None:
+        if self._within is not None:
+            return self._ids.get(number) if number is not None else None
         account = await self.account(number)
         return account.id if account is not None else None
 
@@ -181,7 +187,7 @@ async def _inbound(session: AsyncSession, event: InboundText, account: ApiAccoun
 
 
 async def _template_status(
-    session: AsyncSession, event: TemplateStatusUpdate, *, within: frozenset[uuid.UUID] | None
+    session: AsyncSession, event: TemplateStatusUpdate, *, within: Mapping[uuid.UUID, str] | None
 ) -> bool:
     """Templates belong to a business account: look among that account's numbers."""
     owners = [

@@ -87,7 +87,7 @@ async def _receive(
         log.info("webhook items skipped", extra={"skipped": parsed.skipped[:20]})
     # Whatever the body names, it may only touch the accounts whose secret signed it.
     return await intake.apply(
-        session, parsed.events, within=frozenset(account.id for account in signers)
+        session, parsed.events, within={account.id: account.phone_number for account in signers}
     )
 
 
