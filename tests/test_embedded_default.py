@@ -56,10 +56,12 @@ def walk_through(api: httpx.Client) -> dict[str, Any]:
     reason="the demo belongs to the embedded SQLite default",
 )
 def test_demo__walk_through_restart_and_no_duplicates(data_dir: Path) -> None:
+    # Each status lasts 0.8 s: a poll every 50 ms sees it even if the server stalls
+    # for a few hundred milliseconds (it did, once, at 0.2 s apart in CI).
     fast = {
         "MSGBOXX_SANDBOX_SENT_DELAY": "0.2",
-        "MSGBOXX_SANDBOX_DELIVERED_DELAY": "0.4",
-        "MSGBOXX_SANDBOX_READ_DELAY": "0.6",
+        "MSGBOXX_SANDBOX_DELIVERED_DELAY": "1.0",
+        "MSGBOXX_SANDBOX_READ_DELAY": "1.8",
     }
     with serving(data_dir, **fast) as base, client(base, DEMO) as api:
         first = walk_through(api)
