@@ -31,7 +31,8 @@ from sqlalchemy import func, select
 from benchmarks import fixtures, loadgen
 from benchmarks.config import Config
 from benchmarks.stack import STEADY_CUSTOMERS, STEADY_ENV, Stack, running
-from msgboxx.db import Database, utcnow
+from msgboxx import wiring
+from msgboxx.db import utcnow
 from msgboxx.messages.models import Message
 
 LADDER = (100, 150, 200, 250, 300, 400, 500, 600, 800, 1000)
@@ -44,17 +45,19 @@ DRAIN_SECONDS = 300
 
 
 async def _window(stack: Stack, start: datetime, end: datetime) -> dict[str, Any]:
-    db = Database(stack.settings)
+    db = wiring.open_database(stack.settings)
     try:
-        async with db.session(write=False) as session:
+        async with db.tx(write=False) as tx:
             rows = (
-                await session.execute(
+                await tx.session.execute(
                     select(Message.created_at, Message.sent_at, Message.read_at).where(
                         Message.created_at >= start, Message.created_at < end
                     )
                 )
             ).all()
-            pending = await session.scalar(select(func.count()).where(Message.status == "Pending"))
+            pending = await tx.session.scalar(
+                select(func.count()).where(Message.status == "Pending")
+            )
     finally:
         await db.dispose()
     limit = end + timedelta(seconds=READ_WITHIN)

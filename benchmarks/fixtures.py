@@ -13,12 +13,13 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from benchmarks.procs import SECRET
+from msgboxx import wiring
 from msgboxx.accounts import service as accounts
 from msgboxx.auth import service as auth
 from msgboxx.auth import tokens
 from msgboxx.contacts.models import Contact, ContactStatus
-from msgboxx.db import Database, utcnow
 from msgboxx.db import migrate as migrations
+from msgboxx.db import utcnow
 from msgboxx.messages.models import Message
 from msgboxx.messages.service import conversation_id
 from msgboxx.settings import Settings
@@ -47,22 +48,22 @@ def contact_number(account: int, index: int) -> str:
 async def create(settings: Settings, *, contacts: int = 200) -> Fixture:
     """One organisation, a sandbox and a Cloud API account, each with open-window contacts."""
     await migrations.run(settings.resolved_database_url)
-    db = Database(settings)
+    db = wiring.open_database(settings)
     try:
-        async with db.session(write=True) as session:
-            org = await auth.create_organisation(session, name="Benchmark Company")
+        async with db.tx(write=True) as tx:
+            org = await auth.create_organisation(tx, name="Benchmark Company")
             user = await auth.create_user(
-                session,
+                tx,
                 org_id=org.id,
                 email="bench@example.com",
                 password="benchmark-password",
                 role="admin",
             )
             sandbox, _ = await accounts.create(
-                session, org_id=org.id, phone_number="+447700100001", name="Bench sandbox"
+                tx, org_id=org.id, phone_number="+447700100001", name="Bench sandbox"
             )
             cloud, cloud_inbox = await accounts.create(
-                session,
+                tx,
                 org_id=org.id,
                 phone_number="+447700100002",
                 name="Bench Cloud API",
@@ -86,16 +87,16 @@ async def create(settings: Settings, *, contacts: int = 200) -> Fixture:
                         status=ContactStatus.subscribed,
                         last_inbound_at=now,
                     )
-                    session.add(contact)
+                    tx.session.add(contact)
                     made[number].append(contact)
-            await session.flush()
+            await tx.session.flush()
             first = made[2][0]
             message_id = uuid.uuid4()
-            await session.execute(
+            await tx.session.execute(
                 insert(Message),
                 [_sent_row(message_id, cloud.id, cloud_inbox.id, first.id, "wamid.bench.get")],
             )
-            await session.commit()
+            await tx.commit()
             return Fixture(
                 token=tokens.issue(user_id=user.id, key=SECRET, ttl_seconds=7 * 86400).token,
                 sandbox_account=str(sandbox.id),
@@ -137,11 +138,11 @@ def _sent_row(
 
 async def add_sent_messages(settings: Settings, fixture: Fixture, *, count: int, tag: str) -> None:
     """Messages already Sent, so that status webhooks for them have real work to do."""
-    db = Database(settings)
+    db = wiring.open_database(settings)
     account, inbox = uuid.UUID(fixture.cloud_account), uuid.UUID(fixture.cloud_inbox)
     contacts = [uuid.UUID(c) for c in fixture.cloud_contacts]
     try:
-        async with db.session(write=True) as session:
+        async with db.tx(write=True) as tx:
             for start in range(0, count, 5000):
                 rows = [
                     _sent_row(
@@ -149,8 +150,8 @@ async def add_sent_messages(settings: Settings, fixture: Fixture, *, count: int,
                     )
                     for i in range(start, min(count, start + 5000))
                 ]
-                await session.execute(insert(Message), rows)
-            await session.commit()
+                await tx.session.execute(insert(Message), rows)
+            await tx.commit()
     finally:
         await db.dispose()
 

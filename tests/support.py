@@ -128,23 +128,21 @@ class Tenant:
 
     async def add_user(self, *, role: str) -> tuple[str, httpx.AsyncClient]:
         email = f"{role}-{uuid.uuid4().hex[:10]}@example.com"
-        async with self.server.db.session(write=True) as session:
+        async with self.server.db.tx(write=True) as tx:
             await auth.create_user(
-                session, org_id=self.org_id, email=email, password=PASSWORD, role=role
+                tx, org_id=self.org_id, email=email, password=PASSWORD, role=role
             )
-            await session.commit()
+            await tx.commit()
         token = await login(self.server, email)
         return email, self.server.client(token)
 
     async def assign(self, email: str) -> None:
         """Assign the user with ``email`` (an agent) to this tenant's account."""
-        async with self.server.db.session(write=True) as session:
-            user = await auth.get_user_by_email(session, email=email)
+        async with self.server.db.tx(write=True) as tx:
+            user = await auth.get_user_by_email(tx, email=email)
             assert user is not None
-            await accounts.assign_agent(
-                session, account_id=uuid.UUID(self.account_id), user_id=user.id
-            )
-            await session.commit()
+            await accounts.assign_agent(tx, account_id=uuid.UUID(self.account_id), user_id=user.id)
+            await tx.commit()
 
     async def contact(self, *, number: str | None = None, inbound: bool = True) -> str:
         """A contact of this tenant's account, with its window opened by default."""
@@ -172,15 +170,15 @@ async def login(server: Server, email: str, password: str = PASSWORD) -> str:
 async def new_tenant(server: Server) -> Tenant:
     email = f"admin-{uuid.uuid4().hex[:10]}@example.com"
     number = fresh_number()
-    async with server.db.session(write=True) as session:
-        organisation = await auth.create_organisation(session, name="Tenant " + email)
+    async with server.db.tx(write=True) as tx:
+        organisation = await auth.create_organisation(tx, name="Tenant " + email)
         await auth.create_user(
-            session, org_id=organisation.id, email=email, password=PASSWORD, role="admin"
+            tx, org_id=organisation.id, email=email, password=PASSWORD, role="admin"
         )
         account, inbox = await accounts.create(
-            session, org_id=organisation.id, phone_number=number, name="Shop " + number
+            tx, org_id=organisation.id, phone_number=number, name="Shop " + number
         )
-        await session.commit()
+        await tx.commit()
     token = await login(server, email)
     return Tenant(
         server=server,

@@ -23,8 +23,8 @@ from hypothesis.errors import Flaky
 from schemathesis import checks
 from schemathesis.specs.openapi import checks as openapi_checks
 
-from msgboxx import demo
-from msgboxx.db import Database, migrate
+from msgboxx import demo, wiring
+from msgboxx.db import migrate
 from msgboxx.settings import Settings
 from tests import postgres
 from tests.processes import serving
@@ -55,7 +55,7 @@ async def _demo_database(data_dir: Path) -> str:
     """A fresh PostgreSQL database holding the demo organisation; its URL."""
     url = await postgres.fresh_database("fuzz")
     await migrate.run(url)
-    db = Database(Settings(data_dir=data_dir, database_url=url))
+    db = wiring.open_database(Settings(data_dir=data_dir, database_url=url))
     try:
         await demo.ensure(db)
     finally:

@@ -2,37 +2,27 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from msgboxx import __version__, demo, intake, runtime
+from msgboxx import __version__, demo, runtime, wiring
 from msgboxx.accounts.router import accounts as accounts_router
 from msgboxx.accounts.router import inboxes as inboxes_router
 from msgboxx.auth.router import router as auth_router
 from msgboxx.broadcasts.router import router as broadcasts_router
-from msgboxx.channels.base import ChannelEvent
 from msgboxx.channels.cloud_api.router import router as whatsapp_router
-from msgboxx.channels.registry import ChannelRegistry
 from msgboxx.channels.sandbox.router import router as sandbox_router
 from msgboxx.contacts.router import router as contacts_router
-from msgboxx.db import Database
 from msgboxx.db import migrate as migrations
-from msgboxx.db.engine import OUTBOUND_QUEUED, WEBHOOKS_QUEUED
-from msgboxx.dispatch.dispatcher import Dispatcher
 from msgboxx.messages.router import router as messages_router
 from msgboxx.observability import logs
 from msgboxx.settings import Settings
 from msgboxx.templates.router import router as templates_router
 from msgboxx.web import health, openapi, problems
 from msgboxx.web.middleware import RequestContext
-from msgboxx.webhooks.delivery import WebhookSender
 from msgboxx.webhooks.router import router as webhooks_router
-
-log = logging.getLogger(__name__)
 
 DESCRIPTION = """Business messaging on WhatsApp: contacts, session messages inside the
 24-hour window, approved templates outside it, and every status from Pending to Read.
@@ -45,45 +35,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = Database(settings)
+        db = wiring.open_database(settings)
         if settings.is_sqlite:
             await migrations.run(db.url)  # the embedded default needs no setup step
-
-        async def report(events: Sequence[ChannelEvent]) -> object:
-            return await intake.apply_batch(db, events)
-
-        channels = ChannelRegistry(settings, report=report)
+        channels = wiring.open_channels(db, settings)
         app.state.db = db
         app.state.channels = channels
         if settings.seeds_demo:
             await demo.ensure(db)
-        dispatcher_task: asyncio.Task[None] | None = None
-        dispatcher: Dispatcher | None = None
-        sender_task: asyncio.Task[None] | None = None
-        sender: WebhookSender | None = None
-        if settings.dispatch:
-            dispatcher = Dispatcher(db, channels, settings)
-            db.on_committed(OUTBOUND_QUEUED, dispatcher.wake)
-            dispatcher_task = asyncio.create_task(dispatcher.run(), name="dispatcher")
-            sender = WebhookSender(db, settings)
-            db.on_committed(WEBHOOKS_QUEUED, sender.wake)
-            sender_task = asyncio.create_task(sender.run(), name="webhook-sender")
-        app.state.dispatcher = dispatcher
-        app.state.webhook_sender = sender
         try:
-            yield
-        finally:
-            if sender and sender_task:
-                sender.stop()
-            if dispatcher and dispatcher_task:
-                dispatcher.stop()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.wait_for(dispatcher_task, timeout=10)
-            if sender_task:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.wait_for(
-                        sender_task, timeout=settings.webhook_timeout_seconds + 5
+            async with contextlib.AsyncExitStack() as stack:
+                background = None
+                if settings.dispatch:
+                    background = await stack.enter_async_context(
+                        wiring.run_background(db, channels, settings)
                     )
+                app.state.dispatcher = background.dispatcher if background else None
+                app.state.webhook_sender = background.sender if background else None
+                yield
+        finally:
             await channels.close()
             await db.dispose()
 

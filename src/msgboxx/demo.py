@@ -32,18 +32,18 @@ TEMPLATE_TEXT = "Hi {{1}}, thanks for your interest in {{2}}. Shall we book a ca
 
 async def ensure(db: Database) -> None:
     """Create the demo once; on later starts only reopen the contact's window."""
-    async with db.session(write=True) as session:
-        user = await auth.get_user_by_email(session, email=EMAIL)
+    async with db.tx(write=True) as tx:
+        user = await auth.get_user_by_email(tx, email=EMAIL)
         if user is None:
-            organisation = await auth.create_organisation(session, name="Demo Company")
+            organisation = await auth.create_organisation(tx, name="Demo Company")
             await auth.create_user(
-                session, org_id=organisation.id, email=EMAIL, password=PASSWORD, role=Role.admin
+                tx, org_id=organisation.id, email=EMAIL, password=PASSWORD, role=Role.admin
             )
             account, _inbox = await accounts.create(
-                session, org_id=organisation.id, phone_number=ACCOUNT_NUMBER, name="My Company"
+                tx, org_id=organisation.id, phone_number=ACCOUNT_NUMBER, name="My Company"
             )
             await templates.create(
-                session,
+                tx,
                 account=account,
                 name="follow_up",
                 text=TEMPLATE_TEXT,
@@ -51,23 +51,23 @@ async def ensure(db: Database) -> None:
                 status=TemplateStatus.approved,
             )
             contact, _ = await contacts.get_or_create_for_inbound(
-                session, account=account, number=CONTACT_NUMBER, profile_name="Test Customer"
+                tx, account=account, number=CONTACT_NUMBER, profile_name="Test Customer"
             )
             contact.email = "customer@somewhere.com"
             contact.status = ContactStatus.subscribed
-            await session.commit()
+            await tx.commit()
             log.info("demo organisation created", extra={"user": EMAIL})
-        demo_account = await accounts.find_by_phone_number(session, ACCOUNT_NUMBER)
+        demo_account = await accounts.find_by_phone_number(tx, ACCOUNT_NUMBER)
         if demo_account is None:
             return
         contact, _ = await contacts.get_or_create_for_inbound(
-            session, account=demo_account, number=CONTACT_NUMBER, profile_name="Test Customer"
+            tx, account=demo_account, number=CONTACT_NUMBER, profile_name="Test Customer"
         )
         if window.is_open(contact.last_inbound_at, now=utcnow()):
-            await session.commit()
+            await tx.commit()
             return
         await intake.apply(
-            session,
+            tx,
             [
                 InboundText(
                     to_number=ACCOUNT_NUMBER,
@@ -79,4 +79,4 @@ async def ensure(db: Database) -> None:
                 )
             ],
         )
-        await session.commit()
+        await tx.commit()

@@ -12,8 +12,6 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from msgboxx.accounts import service as accounts
 from msgboxx.accounts.models import ApiAccount
 from msgboxx.channels.base import (
@@ -29,6 +27,7 @@ from msgboxx.channels.base import (
 from msgboxx.channels.cloud_api.credentials import CHANNEL as CLOUD_API
 from msgboxx.contacts import service as contacts
 from msgboxx.db import Database
+from msgboxx.db.tx import Tx
 from msgboxx.messages import service as messages
 from msgboxx.templates import service as templates
 
@@ -47,7 +46,7 @@ class IntakeResult:
 
 
 async def apply(
-    session: AsyncSession,
+    tx: Tx,
     events: Sequence[ChannelEvent],
     *,
     within: Mapping[uuid.UUID, str] | None = None,
@@ -60,7 +59,7 @@ async def apply(
     names its accounts itself.
     """
     result = IntakeResult()
-    ours = _Addressee(session, within)
+    ours = _Addressee(tx, within)
     reports: list[messages.Report] = []
     for event in events:
         if isinstance(event, StatusReport):
@@ -78,26 +77,26 @@ async def apply(
                 )
             )
     if reports:  # they touch outbound messages only, so they go first, as one batch
-        result.statuses_applied = await messages.apply_reports(session, reports)
+        result.statuses_applied = await messages.apply_reports(tx, reports)
         result.ignored += len(reports) - result.statuses_applied
     for event in events:
         if isinstance(event, StatusReport):
             continue
         if isinstance(event, InboundText):
-            if await _inbound(session, event, await ours.account(event.to_number)):
+            if await _inbound(tx, event, await ours.account(event.to_number)):
                 result.inbound_stored += 1
             else:
                 result.ignored += 1
         elif isinstance(event, TemplateVerdict):
             verdict = await templates.record_verdict(
-                session, template_id=event.template_id, status=event.status, reason=event.reason
+                tx, template_id=event.template_id, status=event.status, reason=event.reason
             )
             if verdict:
                 result.verdicts_applied += 1
             else:
                 result.ignored += 1
         elif isinstance(event, TemplateStatusUpdate):
-            if await _template_status(session, event, within=within):
+            if await _template_status(tx, event, within=within):
                 result.verdicts_applied += 1
             else:
                 result.ignored += 1
@@ -107,13 +106,13 @@ async def apply(
                 result.ignored += 1
                 continue
             await contacts.set_consent_by_number(
-                session, account=account, number=event.from_number, status=event.status
+                tx, account=account, number=event.from_number, status=event.status
             )
             result.consents_applied += 1
         elif isinstance(event, NumberChange):
             account = await ours.account(event.to_number)
             if account is None or not await contacts.change_number(
-                session, account=account, number=event.from_number, new_number=event.new_number
+                tx, account=account, number=event.from_number, new_number=event.new_number
             ):
                 result.ignored += 1
         elif isinstance(event, ChannelHealth):
@@ -121,17 +120,17 @@ async def apply(
                 result.ignored += 1
                 continue
             await accounts.set_channel_status(
-                session, account_id=event.account_id, healthy=event.healthy, reason=event.reason
+                tx, account_id=event.account_id, healthy=event.healthy, reason=event.reason
             )
-    await session.flush()
+    await tx.session.flush()
     return result
 
 
 class _Addressee:
     """Our account an event names by its number, if the batch may touch it (one read each)."""
 
-    def __init__(self, session: AsyncSession, within: Mapping[uuid.UUID, str] | None) -> None:
-        self._session = session
+    def __init__(self, tx: Tx, within: Mapping[uuid.UUID, str] | None) -> None:
+        self._tx = tx
         self._within = within
         self._found: dict[str, ApiAccount | None] = {}
         # A status report needs only the id: no read for the signers' own numbers
@@ -142,7 +141,7 @@ class _Addressee:
         if number is None:
             return None
         if number not in self._found:
-            account = await accounts.find_by_phone_number(self._session, number)
+            account = await accounts.find_by_phone_number(self._tx, number)
             if account is not None and self._within is not None and account.id not in self._within:
                 log.warning("event for an account that did not sign it", extra={"to": number})
                 account = None
@@ -156,20 +155,20 @@ class _Addressee:
         return account.id if account is not None else None
 
 
-async def _inbound(session: AsyncSession, event: InboundText, account: ApiAccount | None) -> bool:
+async def _inbound(tx: Tx, event: InboundText, account: ApiAccount | None) -> bool:
     if account is None:
         log.warning("inbound message for unknown number", extra={"to": event.to_number})
         return False
-    inbox = await accounts.get_inbox_of(session, account.id)
+    inbox = await accounts.get_inbox_of(tx, account.id)
     contact, _created = await contacts.get_or_create_for_inbound(
-        session,
+        tx,
         account=account,
         number=event.from_number,
         user_id=event.from_user_id,
         profile_name=event.profile_name,
     )
     stored = await messages.record_inbound(
-        session,
+        tx,
         account=account,
         inbox_id=inbox.id,
         contact=contact,
@@ -182,24 +181,24 @@ async def _inbound(session: AsyncSession, event: InboundText, account: ApiAccoun
         return False
     wanted = contacts.consent_keyword(event.text)
     if wanted is not None:
-        await contacts.set_consent(session, contact=contact, status=wanted)
+        await contacts.set_consent(tx, contact=contact, status=wanted)
     return True
 
 
 async def _template_status(
-    session: AsyncSession, event: TemplateStatusUpdate, *, within: Mapping[uuid.UUID, str] | None
+    tx: Tx, event: TemplateStatusUpdate, *, within: Mapping[uuid.UUID, str] | None
 ) -> bool:
     """Templates belong to a business account: look among that account's numbers."""
     owners = [
         account.id
-        for account in await accounts.on_channel(session, channel=CLOUD_API)
+        for account in await accounts.on_channel(tx, channel=CLOUD_API)
         if account.channel_settings.get("waba_id") == event.waba_id
         and (within is None or account.id in within)
     ]
     if not owners:
         return False
     changed = await templates.apply_provider_status(
-        session,
+        tx,
         accounts_of_waba=owners,
         provider_template_id=event.provider_template_id,
         name=event.name,
@@ -213,7 +212,7 @@ async def _template_status(
 
 async def apply_batch(db: Database, events: Sequence[ChannelEvent]) -> IntakeResult:
     """Apply events in a transaction of their own and commit."""
-    async with db.session(write=True) as session:
-        result = await apply(session, events)
-        await session.commit()
+    async with db.tx(write=True) as tx:
+        result = await apply(tx, events)
+        await tx.commit()
         return result

@@ -275,8 +275,8 @@ async def test_auth__the_original_authorisation_spelling_works(
 
 
 async def test_passwords__are_stored_as_argon2id_hashes(server: Server, tenant: Tenant) -> None:
-    async with server.db.session(write=False) as session:
-        user = await session.scalar(select(User).where(User.email == tenant.admin_email))
+    async with server.db.tx(write=False) as tx:
+        user = await tx.session.scalar(select(User).where(User.email == tenant.admin_email))
     assert user is not None
     assert user.password_hash.startswith("$argon2id$")
     assert PASSWORD not in user.password_hash

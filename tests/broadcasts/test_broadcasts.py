@@ -13,18 +13,18 @@ TEXT = "Hi {{1}}, thanks for your interest in {{2}}. Shall we book a call?"
 
 
 async def template(tenant: Tenant, *, status: TemplateStatus = TemplateStatus.approved) -> str:
-    async with tenant.server.db.session(write=True) as session:
-        account = await session.get(ApiAccount, uuid.UUID(tenant.account_id))
+    async with tenant.server.db.tx(write=True) as tx:
+        account = await tx.session.get(ApiAccount, uuid.UUID(tenant.account_id))
         assert account is not None
         created = await templates.create(
-            session,
+            tx,
             account=account,
             name=f"follow_up_{uuid.uuid4().hex[:6]}",
             text=TEXT,
             example=None,
             status=status,
         )
-        await session.commit()
+        await tx.commit()
         return str(created.id)
 
 

@@ -116,12 +116,12 @@ async def connect(
 ) -> CloudTenant:
     """A new organisation that connects its own Cloud API number with the secret it chose."""
     email = f"admin-{uuid.uuid4().hex[:10]}@example.com"
-    async with server.db.session(write=True) as session:
-        organisation = await auth.create_organisation(session, name="Cloud " + email)
+    async with server.db.tx(write=True) as tx:
+        organisation = await auth.create_organisation(tx, name="Cloud " + email)
         await auth.create_user(
-            session, org_id=organisation.id, email=email, password=PASSWORD, role="admin"
+            tx, org_id=organisation.id, email=email, password=PASSWORD, role="admin"
         )
-        await session.commit()
+        await tx.commit()
     api = server.client(await login(server, email))
     verify_token = uuid.uuid4().hex
     phone_number_id, waba_id = phone_number_id or digits(15), waba_id or digits(15)

@@ -227,8 +227,8 @@ async def quiet_message(cloud: CloudTenant, graph: Graph) -> tuple[str, str, str
     )
     path = f"/message/{reply.json()['messageId']}"
     await wait_for_status(cloud.api, path, "Sent")
-    async with cloud.server.db.session(write=False) as session:
-        wamid = await session.scalar(
+    async with cloud.server.db.tx(write=False) as tx:
+        wamid = await tx.session.scalar(
             select(Message.provider_message_id).where(
                 Message.id == uuid.UUID(reply.json()["messageId"])
             )
@@ -289,9 +289,9 @@ async def record_a_send_now(cloud: CloudTenant, *, contact_id: str, wamid: str) 
 
     As when the network's reports beat our record of the id they name.
     """
-    async with cloud.server.db.session(write=True) as session:
+    async with cloud.server.db.tx(write=True) as tx:
         inbound = (
-            await session.scalars(
+            await tx.session.scalars(
                 select(Message).where(Message.contact_id == uuid.UUID(contact_id))
             )
         ).one()
@@ -310,11 +310,11 @@ async def record_a_send_now(cloud: CloudTenant, *, contact_id: str, wamid: str) 
             lease_owner="dispatcher-1",
             lease_until=utcnow() + timedelta(minutes=1),
         )
-        session.add(outbound)
-        await session.flush()
+        tx.session.add(outbound)
+        await tx.session.flush()
         sent = messages.SendOutcome(outbound.id, provider_message_id=wamid)
-        await messages.record_sends(session, owner="dispatcher-1", outcomes=[sent], at=utcnow())
-        await session.commit()
+        await messages.record_sends(tx, owner="dispatcher-1", outcomes=[sent], at=utcnow())
+        await tx.commit()
         return outbound.id
 
 

@@ -13,10 +13,10 @@ from tests.support import PASSWORD, Tenant
 
 
 async def expired_token(tenant: Tenant) -> str:
-    async with tenant.server.db.session(write=False) as session:
+    async with tenant.server.db.tx(write=False) as tx:
         from msgboxx.auth import service as auth
 
-        user = await auth.get_user_by_email(session, email=tenant.admin_email)
+        user = await auth.get_user_by_email(tx, email=tenant.admin_email)
         assert user is not None
     key = tenant.server.app.state.settings.signing_key
     return tokens.issue(user_id=user.id, key=key, ttl_seconds=-120).token

@@ -151,13 +151,13 @@ async def test_delete__erases_the_contact_and_its_words_but_keeps_counts(tenant:
     assert_problem(await tenant.api.get(f"/contact/{contact_id}"), 404)
     message = (await tenant.api.get(f"/message/{sent.json()['messageId']}")).json()
     assert message["message"] is None and message["contactId"] is None
-    async with tenant.server.db.session(write=False) as session:
-        count = await session.scalar(
+    async with tenant.server.db.tx(write=False) as tx:
+        count = await tx.session.scalar(
             select(func.count())
             .select_from(Message)
             .where(Message.account_id == uuid.UUID(tenant.account_id))
         )
-        texts = await session.scalars(
+        texts = await tx.session.scalars(
             select(Message.text).where(Message.account_id == uuid.UUID(tenant.account_id))
         )
     assert count == 2  # the customer's "Hi" and our reply are still counted

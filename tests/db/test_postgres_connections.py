@@ -11,6 +11,7 @@ import asyncpg
 import pytest
 from sqlalchemy import text
 
+from msgboxx import wiring
 from msgboxx.db import Database
 from tests import postgres
 from tests.support import test_settings
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 async def db(postgres_server: str, tmp_path: Path) -> AsyncIterator[Database]:
     url = await postgres.fresh_database("msgboxx_connections")
-    database = Database(test_settings(tmp_path, database_url=url))
+    database = wiring.open_database(test_settings(tmp_path, database_url=url))
     try:
         yield database
     finally:
@@ -51,25 +52,25 @@ async def test_postgres__sessions_work_again_after_the_server_closed_every_conne
     db: Database,
 ) -> None:
     for write in (True, False):  # fill the pool with more than one connection
-        async with db.session(write=write) as first, db.session(write=write) as second:
+        async with db.tx(write=write) as first, db.tx(write=write) as second:
             assert await first.scalar(text("SELECT 1")) == 1
             assert await second.scalar(text("SELECT 1")) == 1
     assert await _terminate_every_connection_to(db) >= 2
     for write in (True, False, True):
-        async with db.session(write=write) as session:
-            assert await session.scalar(text("SELECT 2")) == 2
+        async with db.tx(write=write) as tx:
+            assert await tx.session.scalar(text("SELECT 2")) == 2
 
 
 async def test_postgres__a_read_session_holds_no_transaction_open_between_statements(
     db: Database,
 ) -> None:
     """Reads run as single statements: no ``idle in transaction`` between them."""
-    async with db.session(write=False) as reader:
+    async with db.tx(write=False) as reader:
         first = await reader.scalar(text("SELECT now()"))
         await asyncio.sleep(0.05)
         second = await reader.scalar(text("SELECT now()"))
         assert second > first, "both statements ran in one transaction"
-    async with db.session(write=True) as writer:
+    async with db.tx(write=True) as writer:
         first = await writer.scalar(text("SELECT now()"))
         await asyncio.sleep(0.05)
         assert await writer.scalar(text("SELECT now()")) == first

@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select, text, update
 
+from msgboxx import wiring
 from msgboxx.db import Database, migrate
 from msgboxx.db.prepared import Prepared
 from msgboxx.messages.models import Message
@@ -53,7 +54,7 @@ def _message(parameters: list[str] | None = None) -> dict[str, Any]:
 async def _database(tmp_path: Path) -> Database:
     settings = test_settings(tmp_path, database_url=None)  # SQLite in either pass
     await migrate.run(settings.resolved_database_url)
-    return Database(settings)
+    return wiring.open_database(settings)
 
 
 def _stored(path: Path, message_id: uuid.UUID) -> tuple[Any, ...]:
@@ -67,15 +68,15 @@ async def test_prepared__an_insert_stores_what_sqlalchemy_stores(tmp_path: Path)
     db = await _database(tmp_path)
     pairs = []
     try:
-        async with db.session(write=True) as session:
-            await session.execute(text("PRAGMA foreign_keys=OFF"))  # no account needed here
+        async with db.tx(write=True) as tx:
+            await tx.session.execute(text("PRAGMA foreign_keys=OFF"))  # no account needed here
             for parameters in (None, ["Ana", "12:30"]):
                 ours = _message(parameters)
                 theirs = dict(ours, id=uuid.uuid4())
-                await INSERT.execute(session, ours)
-                await session.execute(insert(cast(Table, Message.__table__)), theirs)
+                await INSERT.execute(tx, ours)
+                await tx.session.execute(insert(cast(Table, Message.__table__)), theirs)
                 pairs.append((ours["id"], theirs["id"]))
-            await session.commit()
+            await tx.commit()
     finally:
         await db.dispose()
     path = Path(db.url.split("///", 1)[1])
@@ -88,16 +89,16 @@ async def test_prepared__an_insert_stores_what_sqlalchemy_stores(tmp_path: Path)
 async def test_prepared__a_read_gives_the_values_sqlalchemy_gives(tmp_path: Path) -> None:
     db = await _database(tmp_path)
     try:
-        async with db.session(write=True) as session:
-            await session.execute(text("PRAGMA foreign_keys=OFF"))
+        async with db.tx(write=True) as tx:
+            await tx.session.execute(text("PRAGMA foreign_keys=OFF"))
             message = _message(["Ana"])
-            await INSERT.execute(session, message)
-            ours = await READ.first(session, {"id": message["id"]})
-            theirs = (await session.execute(READ.statement, {"id": message["id"]})).first()
+            await INSERT.execute(tx, message)
+            ours = await READ.first(tx, {"id": message["id"]})
+            theirs = (await tx.session.execute(READ.statement, {"id": message["id"]})).first()
             assert theirs is not None
             assert ours == tuple(theirs)
             assert ours == (message["id"], message["created_at"], ["Ana"], True)
-            assert await READ.first(session, {"id": uuid.uuid4()}) is None
+            assert await READ.first(tx, {"id": uuid.uuid4()}) is None
     finally:
         await db.dispose()
 
@@ -106,16 +107,16 @@ async def test_prepared__its_writes_commit_and_roll_back_with_the_session(tmp_pa
     db = await _database(tmp_path)
     kept, dropped = _message(), _message()
     try:
-        async with db.session(write=True) as session:
-            await session.execute(text("PRAGMA foreign_keys=OFF"))
-            await session.commit()
-            await INSERT.execute(session, dropped)
-            async with db.session(write=False) as reader:  # not visible before the commit
+        async with db.tx(write=True) as tx:
+            await tx.session.execute(text("PRAGMA foreign_keys=OFF"))
+            await tx.commit()
+            await INSERT.execute(tx, dropped)
+            async with db.tx(write=False) as reader:  # not visible before the commit
                 assert await READ.first(reader, {"id": dropped["id"]}) is None
-            await session.rollback()
-            await INSERT.execute(session, kept)
-            await session.commit()
-        async with db.session(write=False) as reader:
+            await tx.rollback()
+            await INSERT.execute(tx, kept)
+            await tx.commit()
+        async with db.tx(write=False) as reader:
             assert await READ.first(reader, {"id": kept["id"]}) is not None
             assert await READ.first(reader, {"id": dropped["id"]}) is None
     finally:
@@ -129,15 +130,15 @@ async def test_prepared__each_transaction_of_a_session_commits_its_own_writes(
     db = await _database(tmp_path)
     first, second, third = _message(), _message(), _message()
     try:
-        async with db.session(write=True) as session:
-            await session.execute(text("PRAGMA foreign_keys=OFF"))
-            await session.commit()
-            await INSERT.execute(session, first)
-            await session.commit()
-            await INSERT.execute(session, second)
-            await INSERT.execute(session, third)
-            await session.commit()
-        async with db.session(write=False) as reader:
+        async with db.tx(write=True) as tx:
+            await tx.session.execute(text("PRAGMA foreign_keys=OFF"))
+            await tx.commit()
+            await INSERT.execute(tx, first)
+            await tx.commit()
+            await INSERT.execute(tx, second)
+            await INSERT.execute(tx, third)
+            await tx.commit()
+        async with db.tx(write=False) as reader:
             for message in (first, second, third):
                 assert await READ.first(reader, {"id": message["id"]}) is not None
     finally:
@@ -151,13 +152,13 @@ async def test_prepared__a_finished_session_is_freed_without_the_cycle_collector
     db = await _database(tmp_path)
     try:
         gc.disable()
-        async with db.session(write=True) as session:
-            await session.execute(text("PRAGMA foreign_keys=OFF"))
-            await session.commit()
-            await INSERT.execute(session, _message())
-            await session.commit()
-            gone = weakref.ref(session.sync_session)
-        del session
+        async with db.tx(write=True) as tx:
+            await tx.session.execute(text("PRAGMA foreign_keys=OFF"))
+            await tx.commit()
+            await INSERT.execute(tx, _message())
+            await tx.commit()
+            gone = weakref.ref(tx.session.sync_session)
+        del tx
         assert gone() is None
     finally:
         gc.enable()
@@ -172,17 +173,17 @@ async def test_prepared__all_rows_read_as_sqlalchemy_reads_them(tmp_path: Path) 
     )
     db = await _database(tmp_path)
     try:
-        async with db.session(write=True) as session:
-            await session.execute(text("PRAGMA foreign_keys=OFF"))
+        async with db.tx(write=True) as tx:
+            await tx.session.execute(text("PRAGMA foreign_keys=OFF"))
             first = _message(["Ana"])
             second = dict(_message(), contact_id=first["contact_id"])
             for message in (first, second, _message()):
-                await INSERT.execute(session, message)
+                await INSERT.execute(tx, message)
             params = {"contact_id": first["contact_id"]}
-            ours = await by_contact.all(session, params)
-            theirs = [tuple(row) for row in await session.execute(by_contact.statement, params)]
+            ours = await by_contact.all(tx, params)
+            theirs = [tuple(row) for row in await tx.session.execute(by_contact.statement, params)]
             assert ours == theirs == [(first["id"], ["Ana"]), (second["id"], None)]
-            assert await by_contact.all(session, {"contact_id": uuid.uuid4()}) == []
+            assert await by_contact.all(tx, {"contact_id": uuid.uuid4()}) == []
     finally:
         await db.dispose()
 
@@ -197,20 +198,20 @@ async def test_prepared__many_updates_in_one_call_each_reach_their_row(tmp_path:
     rows = [_message() for _ in range(3)]
     read_at = datetime.now(UTC)
     try:
-        async with db.session(write=True) as session:
-            await session.execute(text("PRAGMA foreign_keys=OFF"))
+        async with db.tx(write=True) as tx:
+            await tx.session.execute(text("PRAGMA foreign_keys=OFF"))
             for row in rows:
-                await INSERT.execute(session, row)
+                await INSERT.execute(tx, row)
             await set_status.execute_many(
-                session,
+                tx,
                 [
                     {"message_id": rows[0]["id"], "status": "Read", "read_at": read_at},
                     {"message_id": rows[2]["id"], "status": "Failed", "read_at": None},
                 ],
             )
-            await set_status.execute_many(session, [])  # nothing to do is no call at all
-            await session.commit()
-        async with db.session(write=False) as reader:
+            await set_status.execute_many(tx, [])  # nothing to do is no call at all
+            await tx.commit()
+        async with db.tx(write=False) as reader:
             found = [await READ.first(reader, {"id": row["id"]}) for row in rows]
             statuses = [
                 await reader.scalar(select(Message.status).where(Message.id == row["id"]))

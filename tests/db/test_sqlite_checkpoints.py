@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from msgboxx.db import Database
+from msgboxx import wiring
 from msgboxx.db.checkpoint import WalCheckpointer
 from tests.support import test_settings
 
@@ -72,10 +72,10 @@ def test_sqlite__steady_writing_keeps_the_log_short_while_the_checkpointer_runs(
 async def test_sqlite__commits_leave_checkpoints_to_the_database_own_thread(
     tmp_path: Path,
 ) -> None:
-    db = Database(test_settings(tmp_path, database_url=None))  # SQLite in either pass
+    db = wiring.open_database(test_settings(tmp_path, database_url=None))  # SQLite in either pass
     try:
         assert db.checkpointer is not None
-        async with db.session(write=True) as writer:
+        async with db.tx(write=True) as writer:
             autocheckpoint = await writer.scalar(text("PRAGMA wal_autocheckpoint"))
             assert autocheckpoint == 0  # no commit on the event loop copies the log back
             await writer.execute(text("CREATE TABLE notes (body BLOB)"))
@@ -88,7 +88,7 @@ async def test_sqlite__commits_leave_checkpoints_to_the_database_own_thread(
         while _size(path) < 200 * 3000:  # the thread copies the log back
             assert asyncio.get_running_loop().time() < deadline, "nothing was checkpointed"
             await asyncio.sleep(0.05)
-        async with db.session(write=False) as reader:
+        async with db.tx(write=False) as reader:
             assert await reader.scalar(text("SELECT count(*) FROM notes")) == 200
     finally:
         await db.dispose()

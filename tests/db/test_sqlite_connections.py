@@ -7,23 +7,23 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from msgboxx.db import Database
+from msgboxx import wiring
 from tests.support import test_settings
 
 
 async def test_sqlite__a_write_is_visible_to_readers_once_committed_and_not_before(
     tmp_path: Path,
 ) -> None:
-    db = Database(test_settings(tmp_path, database_url=None))  # SQLite in either pass
+    db = wiring.open_database(test_settings(tmp_path, database_url=None))  # SQLite in either pass
     try:
-        async with db.session(write=True) as writer:
+        async with db.tx(write=True) as writer:
             await writer.execute(text("CREATE TABLE notes (body TEXT)"))
             await writer.commit()
             await writer.execute(text("INSERT INTO notes VALUES ('kept')"))
-            async with db.session(write=False) as reader:
+            async with db.tx(write=False) as reader:
                 assert await reader.scalar(text("SELECT count(*) FROM notes")) == 0
             await writer.commit()
-        async with db.session(write=False) as reader:
+        async with db.tx(write=False) as reader:
             assert await reader.scalar(text("SELECT body FROM notes")) == "kept"
     finally:
         await db.dispose()
@@ -32,7 +32,7 @@ async def test_sqlite__a_write_is_visible_to_readers_once_committed_and_not_befo
 async def test_sqlite__a_connection_takes_another_isolation_level_without_hanging(
     tmp_path: Path,
 ) -> None:
-    db = Database(test_settings(tmp_path, database_url=None))  # SQLite in either pass
+    db = wiring.open_database(test_settings(tmp_path, database_url=None))  # SQLite in either pass
     try:
         async with db.write_engine.connect() as connection:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")

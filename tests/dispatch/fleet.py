@@ -109,12 +109,12 @@ class Fleet:
 
 
 async def new_number(db: Database) -> Number:
-    async with db.session(write=True) as session:
-        organisation = await auth.create_organisation(session, name="Fleet")
+    async with db.tx(write=True) as tx:
+        organisation = await auth.create_organisation(tx, name="Fleet")
         account, inbox = await accounts.create(
-            session, org_id=organisation.id, phone_number=fresh_number(), name="Fleet"
+            tx, org_id=organisation.id, phone_number=fresh_number(), name="Fleet"
         )
-        await session.commit()
+        await tx.commit()
     return Number(account.id, inbox.id)
 
 
@@ -160,17 +160,17 @@ async def queue(
                     "next_attempt_at": now,
                 }
             )
-    async with db.session(write=True) as session:
+    async with db.tx(write=True) as tx:
         for start in range(0, len(contact_rows), 2000):
-            await session.execute(insert(Contact), contact_rows[start : start + 2000])
+            await tx.session.execute(insert(Contact), contact_rows[start : start + 2000])
         for start in range(0, len(message_rows), 2000):
-            await session.execute(insert(Message), message_rows[start : start + 2000])
-        await session.commit()
+            await tx.session.execute(insert(Message), message_rows[start : start + 2000])
+        await tx.commit()
     return [row["id"] for row in message_rows]
 
 
 async def unsent(db: Database, ids: list[uuid.UUID] | None = None) -> int:
-    async with db.session(write=False) as session:
+    async with db.tx(write=False) as tx:
         query = (
             select(func.count())
             .select_from(Message)
@@ -178,7 +178,7 @@ async def unsent(db: Database, ids: list[uuid.UUID] | None = None) -> int:
         )
         if ids is not None:
             query = query.where(Message.id.in_(ids))
-        return int(await session.scalar(query) or 0)
+        return int(await tx.session.scalar(query) or 0)
 
 
 async def wait_until_sent(
@@ -193,8 +193,8 @@ async def wait_until_sent(
 
 async def not_read(db: Database, ids: list[uuid.UUID]) -> dict[str, int]:
     """How many of ``ids`` are at each status other than Read."""
-    async with db.session(write=False) as session:
-        rows = await session.execute(
+    async with db.tx(write=False) as tx:
+        rows = await tx.session.execute(
             select(Message.status, func.count())
             .where(Message.id.in_(ids), Message.status != "Read")
             .group_by(Message.status)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from msgboxx import wiring
 from msgboxx.db import Database, utcnow
 from msgboxx.messages import service as messages
 from msgboxx.messages.models import Message
@@ -39,7 +40,7 @@ async def fleet(postgres_server: str, tmp_path: Path) -> AsyncIterator[tuple[Fle
     url = await postgres.fresh_database("msgboxx_scale_out")
     await migrate.run(url)
     crew = Fleet(url=url, workdir=tmp_path)
-    db = Database(crew.settings())
+    db = wiring.open_database(crew.settings())
     try:
         yield crew, db
     finally:
@@ -60,9 +61,9 @@ async def test_workers__racing_send_each_message_exactly_once_in_order(
     assert len(sends) == len(ids) == 900
     assert set(sends.values()) == {1}, "a message was handed to the network twice"
     assert len({h.pid for h in crew.hand_offs()}) >= 2, "the workers did not share the work"
-    async with db.session(write=False) as session:
+    async with db.tx(write=False) as tx:
         rows = (
-            await session.execute(
+            await tx.session.execute(
                 select(
                     Message.id, Message.contact_id, Message.created_at, Message.provider_message_id
                 )
@@ -89,16 +90,18 @@ async def test_wake__an_accepted_message_wakes_an_idle_worker_in_another_process
     first = await queue(db, number, contacts=1)  # sent when the worker starts
     await wait_until_sent(db, timeout=60, ids=first)
     await asyncio.sleep(2)  # the worker is idle, listening, and not due to poll
-    async with db.session(write=True) as session:
-        contact_id = await session.scalar(select(Message.contact_id).where(Message.id == first[0]))
+    async with db.tx(write=True) as tx:
+        contact_id = await tx.session.scalar(
+            select(Message.contact_id).where(Message.id == first[0])
+        )
         assert contact_id is not None
         to = messages.Recipient(
             contact_id, number.account_id, number.inbox_id, None, "Subscribed", subscribed=False
         )
         accepted = await messages.enqueue(
-            session, to=to, content=messages.Outbound("and one more"), now=utcnow()
+            tx, to=to, content=messages.Outbound("and one more"), now=utcnow()
         )
-        await session.commit()
+        await tx.commit()
     await wait_until_sent(db, timeout=15, ids=[accepted.id])
 
 
@@ -137,9 +140,9 @@ async def test_workers__a_killed_worker_loses_nothing(fleet: tuple[Fleet, Databa
     for message_id in repeated:
         assert by_message[message_id][0] == victim.pid
         assert len(by_message[message_id]) == 2
-    async with db.session(write=False) as session:
+    async with db.tx(write=False) as tx:
         rows = (
-            await session.execute(
+            await tx.session.execute(
                 select(Message.id, Message.provider_message_id, Message.lease_owner)
             )
         ).all()
@@ -190,9 +193,9 @@ async def test_lanes__a_reply_is_not_stuck_behind_a_big_broadcast(
     (reply,) = await queue(db, number, contacts=1, kind="text")
     accepted = utcnow()
     await wait_until_sent(db, timeout=30, ids=[reply])
-    async with db.session(write=False) as session:
-        sent_at = await session.scalar(select(Message.sent_at).where(Message.id == reply))
-        backlog = await session.scalar(
+    async with db.tx(write=False) as tx:
+        sent_at = await tx.session.scalar(select(Message.sent_at).where(Message.id == reply))
+        backlog = await tx.session.scalar(
             select(Message.id).where(Message.kind == "template", Message.sent_at.is_(None)).limit(1)
         )
     assert sent_at is not None
@@ -263,8 +266,8 @@ async def test_kill__a_worker_killed_mid_burst_and_restarted_ends_with_every_mes
     for message_id in repeated:
         assert by_message[message_id] == [victim.pid, by_message[message_id][1]]
         assert by_message[message_id][1] != victim.pid
-    async with db.session(write=False) as session:
-        rows = (await session.execute(select(Message.id, Message.provider_message_id))).all()
+    async with db.tx(write=False) as tx:
+        rows = (await tx.session.execute(select(Message.id, Message.provider_message_id))).all()
     final = {h.message_id: h.provider_id for h in sorted(crew.hand_offs(), key=lambda h: h.at)}
     assert all(final[str(r.id)] == r.provider_message_id for r in rows)
 
@@ -290,9 +293,9 @@ async def test_owner__a_second_live_worker_on_one_data_folder_never_takes_the_fi
     crew.start_worker(**settings)
     deadline = time.monotonic() + 60
     while True:  # the first worker holds claims it is still sending
-        async with db.session(write=False) as session:
+        async with db.tx(write=False) as tx:
             owners = set(
-                await session.scalars(
+                await tx.session.scalars(
                     select(Message.lease_owner).where(Message.lease_owner.is_not(None))
                 )
             )

@@ -12,8 +12,8 @@ from tests.support import Tenant, assert_problem
 
 
 async def outbound_count(tenant: Tenant, contact_id: str) -> int:
-    async with tenant.server.db.session(write=False) as session:
-        count = await session.scalar(
+    async with tenant.server.db.tx(write=False) as tx:
+        count = await tx.session.scalar(
             select(func.count())
             .select_from(Message)
             .where(Message.contact_id == uuid.UUID(contact_id), Message.direction == "Outbound")

@@ -25,13 +25,13 @@ async def test_list__without_dates_only_the_last_24_hours(tenant: Tenant) -> Non
     contact_id = await tenant.contact()
     old = await send(tenant, contact_id, "old")
     new = await send(tenant, contact_id, "new")
-    async with tenant.server.db.session(write=True) as session:
-        await session.execute(
+    async with tenant.server.db.tx(write=True) as tx:
+        await tx.session.execute(
             update(Message)
             .where(Message.id == uuid.UUID(old))
             .values(created_at=utcnow() - timedelta(hours=25))
         )
-        await session.commit()
+        await tx.commit()
     recent = (await tenant.api.get(f"/message?contactId={contact_id}&direction=Outbound")).json()
     assert [m["messageId"] for m in recent["items"]] == [new]
     since = (utcnow() - timedelta(days=2)).date().isoformat()

@@ -22,8 +22,8 @@ async def sent_message(tenant: Tenant) -> tuple[str, str]:
     )
     message_id = reply.json()["messageId"]
     await wait_for_status(tenant.api, f"/message/{message_id}", "Read")
-    async with tenant.server.db.session(write=False) as session:
-        message = await session.get(Message, uuid.UUID(message_id))
+    async with tenant.server.db.tx(write=False) as tx:
+        message = await tx.session.get(Message, uuid.UUID(message_id))
         assert message is not None and message.provider_message_id
         return message_id, message.provider_message_id
 
@@ -48,11 +48,11 @@ async def test_status__late_and_repeated_reports_change_nothing(tenant: Tenant) 
 
 async def test_status__read_first_implies_sent_and_delivered(tenant: Tenant) -> None:
     message_id, wamid = await sent_message(tenant)
-    async with tenant.server.db.session(write=True) as session:
-        message = await session.get(Message, uuid.UUID(message_id))
+    async with tenant.server.db.tx(write=True) as tx:
+        message = await tx.session.get(Message, uuid.UUID(message_id))
         assert message is not None
         message.status, message.delivered_at, message.read_at = "Sent", None, None
-        await session.commit()
+        await tx.commit()
     read_at = utcnow()
     await report(tenant.server, StatusReport(wamid, MessageStatus.read, read_at))
     await report(tenant.server, StatusReport(wamid, MessageStatus.delivered, utcnow()))
@@ -63,11 +63,11 @@ async def test_status__read_first_implies_sent_and_delivered(tenant: Tenant) -> 
 
 async def test_status__failed_carries_its_reason_and_is_final(tenant: Tenant) -> None:
     message_id, wamid = await sent_message(tenant)
-    async with tenant.server.db.session(write=True) as session:
-        message = await session.get(Message, uuid.UUID(message_id))
+    async with tenant.server.db.tx(write=True) as tx:
+        message = await tx.session.get(Message, uuid.UUID(message_id))
         assert message is not None
         message.status, message.delivered_at, message.read_at = "Sent", None, None
-        await session.commit()
+        await tx.commit()
     await report(
         tenant.server,
         StatusReport(wamid, MessageStatus.failed, utcnow(), "131026 Message undeliverable"),

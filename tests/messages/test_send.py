@@ -45,8 +45,8 @@ async def test_send__is_committed_before_the_201(tenant: Tenant) -> None:
         json={"apiAccountId": tenant.account_id, "contactId": contact_id, "message": "Hello"},
     )
     message_id = uuid.UUID(reply.json()["messageId"])
-    async with tenant.server.db.session(write=False) as session:
-        stored = await session.get(Message, message_id)
+    async with tenant.server.db.tx(write=False) as tx:
+        stored = await tx.session.get(Message, message_id)
     assert stored is not None
     assert stored.text == "Hello"
 
@@ -76,13 +76,13 @@ async def test_send__never_opened_window_is_422_pointing_at_broadcast(tenant: Te
 async def test_send__window_closed_24_hours_after_last_inbound(tenant: Tenant) -> None:
     contact_id = await tenant.contact()
     last_inbound = utcnow() - timedelta(hours=24, seconds=5)
-    async with tenant.server.db.session(write=True) as session:
-        await session.execute(
+    async with tenant.server.db.tx(write=True) as tx:
+        await tx.session.execute(
             update(Contact)
             .where(Contact.id == uuid.UUID(contact_id))
             .values(last_inbound_at=last_inbound)
         )
-        await session.commit()
+        await tx.commit()
     reply = await tenant.api.post(
         "/message",
         json={"apiAccountId": tenant.account_id, "contactId": contact_id, "message": "Hello"},
@@ -95,13 +95,13 @@ async def test_send__window_closed_24_hours_after_last_inbound(tenant: Tenant) -
 
 async def test_send__window_still_open_just_inside_24_hours(tenant: Tenant) -> None:
     contact_id = await tenant.contact()
-    async with tenant.server.db.session(write=True) as session:
-        await session.execute(
+    async with tenant.server.db.tx(write=True) as tx:
+        await tx.session.execute(
             update(Contact)
             .where(Contact.id == uuid.UUID(contact_id))
             .values(last_inbound_at=utcnow() - timedelta(hours=23, minutes=59))
         )
-        await session.commit()
+        await tx.commit()
     reply = await tenant.api.post(
         "/message",
         json={"apiAccountId": tenant.account_id, "contactId": contact_id, "message": "Hello"},
@@ -112,13 +112,13 @@ async def test_send__window_still_open_just_inside_24_hours(tenant: Tenant) -> N
 async def test_send__a_new_inbound_message_reopens_the_window(tenant: Tenant) -> None:
     number = "+447902111123"
     contact_id = await tenant.contact(number=number)
-    async with tenant.server.db.session(write=True) as session:
-        await session.execute(
+    async with tenant.server.db.tx(write=True) as tx:
+        await tx.session.execute(
             update(Contact)
             .where(Contact.id == uuid.UUID(contact_id))
             .values(last_inbound_at=utcnow() - timedelta(days=3))
         )
-        await session.commit()
+        await tx.commit()
     payload = {"apiAccountId": tenant.account_id, "contactId": contact_id, "message": "Hello"}
     assert (await tenant.api.post("/message", json=payload)).status_code == 422
     await tenant.contact(number=number)  # the customer writes again
@@ -172,8 +172,8 @@ async def test_send__bad_bodies_are_4xx_problems_and_write_nothing(tenant: Tenan
             "/message", content=raw, headers={"Content-Type": "application/json"}
         )
         assert_problem(reply, status)
-    async with tenant.server.db.session(write=False) as session:
-        outbound = await session.scalars(
+    async with tenant.server.db.tx(write=False) as tx:
+        outbound = await tx.session.scalars(
             select(Message).where(
                 Message.contact_id == uuid.UUID(contact_id), Message.direction == "Outbound"
             )

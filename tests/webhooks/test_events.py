@@ -37,18 +37,18 @@ def of_type(received: list[Received], kind: str) -> list[dict[str, Any]]:
 
 
 async def approved_template(tenant: Tenant) -> str:
-    async with tenant.server.db.session(write=True) as session:
-        account = await session.get(ApiAccount, uuid.UUID(tenant.account_id))
+    async with tenant.server.db.tx(write=True) as tx:
+        account = await tx.session.get(ApiAccount, uuid.UUID(tenant.account_id))
         assert account is not None
         template = await templates.create(
-            session,
+            tx,
             account=account,
             name=f"follow_up_{uuid.uuid4().hex[:8]}",
             text="Hi {{1}}, your order is ready.",
             example="Hi John, your order is ready.",
             status=TemplateStatus.approved,
         )
-        await session.commit()
+        await tx.commit()
         return str(template.id)
 
 

@@ -12,7 +12,7 @@ from msgboxx.accounts.schemas import ApiAccountCreate, ApiAccountOut, InboxOut
 from msgboxx.core.errors import Forbidden
 from msgboxx.core.wire import Envelope, PageRequest, envelope
 from msgboxx.web import openapi
-from msgboxx.web.deps import CurrentUser, FromDate, Page, Session, settings
+from msgboxx.web.deps import CurrentUser, FromDate, Page, UnitOfWork, settings
 from msgboxx.web.routing import AliasedRouter
 from msgboxx.web.writes import commit_and_answer
 
@@ -22,9 +22,9 @@ inboxes = AliasedRouter(singular="/inbox", plural="/inboxes", tags=["Inboxes"])
 
 @accounts.get("/apiaccount", response_model=Envelope[ApiAccountOut], operation_id="listApiAccounts")
 async def list_accounts(
-    session: Session, user: CurrentUser, page: Page, fromDate: FromDate
+    tx: UnitOfWork, user: CurrentUser, page: Page, fromDate: FromDate
 ) -> Envelope[ApiAccountOut]:
-    rows, total = await service.list_accounts(session, user, page, created_from=fromDate)
+    rows, total = await service.list_accounts(tx, user, page, created_from=fromDate)
     return envelope([ApiAccountOut.of(a) for a in rows], total=total, request=page)
 
 
@@ -34,10 +34,10 @@ async def list_accounts(
     operation_id="getApiAccount",
 )
 async def get_account(
-    apiAccountId: uuid.UUID, session: Session, user: CurrentUser
+    apiAccountId: uuid.UUID, tx: UnitOfWork, user: CurrentUser
 ) -> Envelope[ApiAccountOut]:
     """The original answers with an envelope holding the one account."""
-    account = await service.get(session, user, apiAccountId)
+    account = await service.get(tx, user, apiAccountId)
     return envelope([ApiAccountOut.of(account)], total=1, request=PageRequest())
 
 
@@ -58,7 +58,7 @@ async def get_account(
     },
 )
 async def create_account(
-    body: ApiAccountCreate, request: Request, session: Session, user: CurrentUser
+    body: ApiAccountCreate, request: Request, tx: UnitOfWork, user: CurrentUser
 ) -> Response:
     if not user.is_admin:
         raise Forbidden("only an admin may connect an API account")
@@ -68,7 +68,7 @@ async def create_account(
 
     async def produce() -> ApiAccountOut:
         account, _inbox = await service.create(
-            session,
+            tx,
             org_id=user.org_id,
             phone_number=body.phoneNumber,
             name=body.name,
@@ -77,23 +77,23 @@ async def create_account(
         )
         return ApiAccountOut.of(account)
 
-    return await commit_and_answer(request, session, user, payload=body, produce=produce)
+    return await commit_and_answer(request, tx, user, payload=body, produce=produce)
 
 
 @inboxes.get("/inboxes", response_model=Envelope[InboxOut], operation_id="listInboxes")
 async def list_inboxes(
-    session: Session,
+    tx: UnitOfWork,
     user: CurrentUser,
     page: Page,
     fromDate: FromDate,
     apiAccountId: uuid.UUID | None = None,
 ) -> Envelope[InboxOut]:
     rows, total = await service.list_inboxes(
-        session, user, page, account_id=apiAccountId, created_from=fromDate
+        tx, user, page, account_id=apiAccountId, created_from=fromDate
     )
     return envelope([InboxOut.of(i) for i in rows], total=total, request=page)
 
 
 @inboxes.get("/inbox/{inboxId}", response_model=InboxOut, operation_id="getInbox")
-async def get_inbox(inboxId: uuid.UUID, session: Session, user: CurrentUser) -> InboxOut:
-    return InboxOut.of(await service.get_inbox(session, user, inboxId))
+async def get_inbox(inboxId: uuid.UUID, tx: UnitOfWork, user: CurrentUser) -> InboxOut:
+    return InboxOut.of(await service.get_inbox(tx, user, inboxId))

@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from msgboxx.accounts.models import AccountAgent, ApiAccount, Inbox
 from msgboxx.auth.models import Organisation, Role, User
@@ -24,6 +23,7 @@ from msgboxx.core.errors import Conflict, NotFound, Unprocessable
 from msgboxx.core.wire import PageRequest
 from msgboxx.db.paging import fetch_page
 from msgboxx.db.prepared import Prepared
+from msgboxx.db.tx import Tx
 
 M = TypeVar("M")
 
@@ -78,17 +78,17 @@ def visible(
 
 
 async def get_visible(
-    session: AsyncSession, principal: Principal, model: type[M], record_id: uuid.UUID, *, label: str
+    tx: Tx, principal: Principal, model: type[M], record_id: uuid.UUID, *, label: str
 ) -> M:
     """One record of an account-owned table, or 404 — also when another tenant owns it."""
-    record = await session.scalar(visible(principal, model, equal={"id": record_id}))
+    record = await tx.session.scalar(visible(principal, model, equal={"id": record_id}))
     if record is None:
         raise NotFound(f"{label} {record_id} was not found")
     return record
 
 
-async def get(session: AsyncSession, principal: Principal, account_id: uuid.UUID) -> ApiAccount:
-    account = await session.scalar(
+async def get(tx: Tx, principal: Principal, account_id: uuid.UUID) -> ApiAccount:
+    account = await tx.session.scalar(
         select(ApiAccount).where(
             ApiAccount.id == account_id, ApiAccount.id.in_(visible_account_ids(principal))
         )
@@ -99,7 +99,7 @@ async def get(session: AsyncSession, principal: Principal, account_id: uuid.UUID
 
 
 async def list_accounts(
-    session: AsyncSession,
+    tx: Tx,
     principal: Principal,
     page: PageRequest,
     *,
@@ -113,11 +113,11 @@ async def list_accounts(
         .where(*conditions)
         .order_by(ApiAccount.created_at.desc(), ApiAccount.id.desc())
     )
-    return await fetch_page(session, query, page)
+    return await fetch_page(tx, query, page)
 
 
 async def create(
-    session: AsyncSession,
+    tx: Tx,
     *,
     org_id: uuid.UUID,
     phone_number: str,
@@ -130,14 +130,16 @@ async def create(
     name = name.strip()
     if not name:
         raise Unprocessable.for_field("name", "must not be empty")
-    if await session.get(Organisation, org_id) is None:
+    if await tx.session.get(Organisation, org_id) is None:
         raise NotFound(f"organisation {org_id} does not exist")
-    existing = await session.scalar(select(ApiAccount.id).where(ApiAccount.phone_number == number))
+    existing = await tx.session.scalar(
+        select(ApiAccount.id).where(ApiAccount.phone_number == number)
+    )
     if existing is not None:
         raise Conflict(f"the number {number} is already connected as an API account")
     phone_number_id = (channel_settings or {}).get("phone_number_id")
     if phone_number_id is not None:
-        for other in await on_channel(session, channel=channel):
+        for other in await on_channel(tx, channel=channel):
             if other.channel_settings.get("phone_number_id") == phone_number_id:
                 raise Conflict(f"phone number id {phone_number_id} is already connected")
     account = ApiAccount(
@@ -149,42 +151,42 @@ async def create(
         channel_settings=channel_settings or {},
         channel_status="ok",
     )
-    session.add(account)
+    tx.session.add(account)
     try:  # a concurrent create of the same number fails here, on the unique number
-        await session.flush()
+        await tx.session.flush()
         inbox = Inbox(account_id=account.id, name=name)
-        session.add(inbox)
-        await session.flush()
+        tx.session.add(inbox)
+        await tx.session.flush()
     except IntegrityError as exc:
         raise Conflict(f"the number {number} is already connected as an API account") from exc
     return account, inbox
 
 
-async def assign_agent(session: AsyncSession, *, account_id: uuid.UUID, user_id: uuid.UUID) -> None:
-    account = await session.get(ApiAccount, account_id)
-    user = await session.get(User, user_id)
+async def assign_agent(tx: Tx, *, account_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    account = await tx.session.get(ApiAccount, account_id)
+    user = await tx.session.get(User, user_id)
     if account is None or user is None or user.org_id != account.org_id:
         raise NotFound("no such account and user in one organisation")
     if user.role != Role.agent:
         raise Unprocessable.for_field("user", "only agents are assigned; admins see every account")
-    if await session.get(AccountAgent, (account_id, user_id)) is None:
-        session.add(AccountAgent(account_id=account_id, user_id=user_id))
-        await session.flush()
+    if await tx.session.get(AccountAgent, (account_id, user_id)) is None:
+        tx.session.add(AccountAgent(account_id=account_id, user_id=user_id))
+        await tx.session.flush()
 
 
-async def get_inbox_of(session: AsyncSession, account_id: uuid.UUID) -> Inbox:
-    inbox = await session.scalar(select(Inbox).where(Inbox.account_id == account_id))
+async def get_inbox_of(tx: Tx, account_id: uuid.UUID) -> Inbox:
+    inbox = await tx.session.scalar(select(Inbox).where(Inbox.account_id == account_id))
     if inbox is None:  # pragma: no cover - created with the account
         raise NotFound(f"API account {account_id} has no inbox")
     return inbox
 
 
-async def get_inbox(session: AsyncSession, principal: Principal, inbox_id: uuid.UUID) -> Inbox:
-    return await get_visible(session, principal, Inbox, inbox_id, label="inbox")
+async def get_inbox(tx: Tx, principal: Principal, inbox_id: uuid.UUID) -> Inbox:
+    return await get_visible(tx, principal, Inbox, inbox_id, label="inbox")
 
 
 async def list_inboxes(
-    session: AsyncSession,
+    tx: Tx,
     principal: Principal,
     page: PageRequest,
     *,
@@ -192,12 +194,14 @@ async def list_inboxes(
     created_from: datetime | None = None,
 ) -> tuple[list[Inbox], int]:
     query = visible(principal, Inbox, equal={"account_id": account_id}, created_from=created_from)
-    return await fetch_page(session, query, page)
+    return await fetch_page(tx, query, page)
 
 
-async def find_by_phone_number(session: AsyncSession, phone_number: str) -> ApiAccount | None:
+async def find_by_phone_number(tx: Tx, phone_number: str) -> ApiAccount | None:
     """The account a channel event is addressed to (events name our number)."""
-    return await session.scalar(select(ApiAccount).where(ApiAccount.phone_number == phone_number))
+    return await tx.session.scalar(
+        select(ApiAccount).where(ApiAccount.phone_number == phone_number)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,16 +221,16 @@ _ON_CHANNEL = Prepared(
 )
 
 
-async def on_channel(session: AsyncSession, *, channel: str) -> list[ChannelAccount]:
+async def on_channel(tx: Tx, *, channel: str) -> list[ChannelAccount]:
     """Every account on one channel (webhooks find their account among these)."""
-    return [ChannelAccount(*row) for row in await _ON_CHANNEL.all(session, {"channel": channel})]
+    return [ChannelAccount(*row) for row in await _ON_CHANNEL.all(tx, {"channel": channel})]
 
 
 async def set_channel_status(
-    session: AsyncSession, *, account_id: uuid.UUID, healthy: bool, reason: str | None
+    tx: Tx, *, account_id: uuid.UUID, healthy: bool, reason: str | None
 ) -> bool:
     """Record whether the network accepts the account's credentials; True if it changed."""
-    account = await session.get(ApiAccount, account_id)
+    account = await tx.session.get(ApiAccount, account_id)
     if account is None:
         return False
     status = "ok" if healthy else "unhealthy"
@@ -235,18 +239,20 @@ async def set_channel_status(
         return False
     account.channel_status = status
     account.channel_status_reason = reason
-    await session.flush()
+    await tx.session.flush()
     return True
 
 
-async def unhealthy(session: AsyncSession) -> list[ApiAccount]:
+async def unhealthy(tx: Tx) -> list[ApiAccount]:
     """Accounts whose channel refuses their credentials (reported by /readyz)."""
-    return list(await session.scalars(select(ApiAccount).where(ApiAccount.channel_status != "ok")))
+    return list(
+        await tx.session.scalars(select(ApiAccount).where(ApiAccount.channel_status != "ok"))
+    )
 
 
-async def list_all(session: AsyncSession, *, org_id: uuid.UUID | None = None) -> list[ApiAccount]:
+async def list_all(tx: Tx, *, org_id: uuid.UUID | None = None) -> list[ApiAccount]:
     """Every account (of one organisation, if given), oldest first: for administrators."""
     query = select(ApiAccount).order_by(ApiAccount.created_at)
     if org_id is not None:
         query = query.where(ApiAccount.org_id == org_id)
-    return list(await session.scalars(query))
+    return list(await tx.session.scalars(query))

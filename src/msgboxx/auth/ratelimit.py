@@ -6,10 +6,10 @@ import time
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from msgboxx.auth.models import RateLimitHit
 from msgboxx.core.errors import RateLimited
+from msgboxx.db.tx import Tx
 
 WINDOW_SECONDS = 60
 
@@ -18,11 +18,11 @@ def _window(now: float) -> int:
     return int(now // WINDOW_SECONDS) * WINDOW_SECONDS
 
 
-async def check(session: AsyncSession, *, limits: dict[str, int]) -> None:
+async def check(tx: Tx, *, limits: dict[str, int]) -> None:
     """Raise 429 when any key has used up its failures in the current window."""
     now = time.time()
     window = _window(now)
-    rows = await session.execute(
+    rows = await tx.session.execute(
         select(RateLimitHit.key, RateLimitHit.hits).where(
             RateLimitHit.key.in_(limits), RateLimitHit.window_start == window
         )
@@ -35,9 +35,9 @@ async def check(session: AsyncSession, *, limits: dict[str, int]) -> None:
             )
 
 
-async def record_failure(session: AsyncSession, *, keys: list[str]) -> None:
+async def record_failure(tx: Tx, *, keys: list[str]) -> None:
     window = _window(time.time())
-    dialect = session.get_bind().dialect.name
+    dialect = tx.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     for key in keys:
         stmt = insert(RateLimitHit).values(key=key, window_start=window, hits=1)
@@ -45,6 +45,6 @@ async def record_failure(session: AsyncSession, *, keys: list[str]) -> None:
             index_elements=[RateLimitHit.key, RateLimitHit.window_start],
             set_={"hits": RateLimitHit.hits + 1},
         )
-        await session.execute(stmt)
+        await tx.session.execute(stmt)
     cutoff = window - 10 * WINDOW_SECONDS
-    await session.execute(delete(RateLimitHit).where(RateLimitHit.window_start < cutoff))
+    await tx.session.execute(delete(RateLimitHit).where(RateLimitHit.window_start < cutoff))

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from msgboxx.auth import ratelimit, tokens
 from msgboxx.auth.models import Organisation, Role, User
@@ -15,6 +14,7 @@ from msgboxx.auth.passwords import hash_password, verify_password
 from msgboxx.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from msgboxx.db import Database
 from msgboxx.db.prepared import Prepared
+from msgboxx.db.tx import Tx
 from msgboxx.settings import Settings
 
 
@@ -49,15 +49,15 @@ async def login(
     """
     email = username.strip().lower()
     limits = _login_limits(email=email, client_address=client_address, settings=settings)
-    async with db.session(write=False) as session:
-        await ratelimit.check(session, limits=limits)
-        user = await session.scalar(select(User).where(User.email == email))
+    async with db.tx(write=False) as tx:
+        await ratelimit.check(tx, limits=limits)
+        user = await tx.session.scalar(select(User).where(User.email == email))
     if user is None or not await verify_password(user.password_hash, password):
         if user is None:
             await verify_password(None, password)  # same time as a wrong password
-        async with db.session(write=True) as session:
-            await ratelimit.record_failure(session, keys=list(limits))
-            await session.commit()
+        async with db.tx(write=True) as tx:
+            await ratelimit.record_failure(tx, keys=list(limits))
+            await tx.commit()
         raise Unauthorized("the username or password is wrong")
     if user.disabled:
         raise Unauthorized("this user is disabled; an administrator can enable it again")
@@ -76,10 +76,10 @@ def _login_limits(*, email: str, client_address: str, settings: Settings) -> dic
     }
 
 
-async def principal_for_token(session: AsyncSession, *, token: str, key: str) -> Principal:
+async def principal_for_token(tx: Tx, *, token: str, key: str) -> Principal:
     """The user behind a token, as it is now: a deleted or disabled user's token stops working."""
     user_id = tokens.user_id_of(token, key=key)
-    row = await _PRINCIPAL_OF_USER.first(session, {"user_id": user_id})
+    row = await _PRINCIPAL_OF_USER.first(tx, {"user_id": user_id})
     if row is None:
         raise Unauthorized("the access token's user no longer exists")
     user_id, org_id, role, email, disabled = row
@@ -97,19 +97,17 @@ _PRINCIPAL_OF_USER = Prepared(
 )
 
 
-async def create_organisation(session: AsyncSession, *, name: str) -> Organisation:
+async def create_organisation(tx: Tx, *, name: str) -> Organisation:
     name = name.strip()
     if not name or len(name) > 200:
         raise Unprocessable.for_field("name", "must be 1 to 200 characters")
     organisation = Organisation(name=name)
-    session.add(organisation)
-    await session.flush()
+    tx.session.add(organisation)
+    await tx.session.flush()
     return organisation
 
 
-async def create_user(
-    session: AsyncSession, *, org_id: uuid.UUID, email: str, password: str, role: str
-) -> User:
+async def create_user(tx: Tx, *, org_id: uuid.UUID, email: str, password: str, role: str) -> User:
     email = email.strip().lower()
     if "@" not in email or len(email) > 320:
         raise Unprocessable.for_field("email", "must be an email address")
@@ -118,12 +116,12 @@ async def create_user(
         role = Role(role)
     except ValueError as exc:
         raise Unprocessable.for_field("role", "must be admin or agent") from exc
-    if await session.get(Organisation, org_id) is None:
+    if await tx.session.get(Organisation, org_id) is None:
         raise NotFound(f"organisation {org_id} does not exist")
     user = User(org_id=org_id, email=email, password_hash=hash_password(password), role=role)
-    session.add(user)
+    tx.session.add(user)
     try:
-        await session.flush()
+        await tx.session.flush()
     except IntegrityError as exc:
         raise Conflict(f"a user with email {email} already exists") from exc
     return user
@@ -134,49 +132,49 @@ def _check_password(password: str) -> None:
         raise Unprocessable.for_field("password", "must be at least 8 characters")
 
 
-async def _user_by_email_or_404(session: AsyncSession, email: str) -> User:
-    user = await get_user_by_email(session, email=email)
+async def _user_by_email_or_404(tx: Tx, email: str) -> User:
+    user = await get_user_by_email(tx, email=email)
     if user is None:
         raise NotFound(f"no user with email {email.strip().lower()}")
     return user
 
 
-async def set_password(session: AsyncSession, *, email: str, password: str) -> User:
+async def set_password(tx: Tx, *, email: str, password: str) -> User:
     """Give a user a new password; tokens already issued keep working until they expire."""
     _check_password(password)
-    user = await _user_by_email_or_404(session, email)
+    user = await _user_by_email_or_404(tx, email)
     user.password_hash = hash_password(password)
-    await session.flush()
+    await tx.session.flush()
     return user
 
 
-async def set_disabled(session: AsyncSession, *, email: str, disabled: bool) -> User:
+async def set_disabled(tx: Tx, *, email: str, disabled: bool) -> User:
     """Disable (or enable again) a user: sign-in and every token of it stop at once."""
-    user = await _user_by_email_or_404(session, email)
+    user = await _user_by_email_or_404(tx, email)
     user.disabled = disabled
-    await session.flush()
+    await tx.session.flush()
     return user
 
 
-async def list_organisations(session: AsyncSession) -> list[Organisation]:
-    return list(await session.scalars(select(Organisation).order_by(Organisation.created_at)))
+async def list_organisations(tx: Tx) -> list[Organisation]:
+    return list(await tx.session.scalars(select(Organisation).order_by(Organisation.created_at)))
 
 
-async def list_users(session: AsyncSession, *, org_id: uuid.UUID | None = None) -> list[User]:
+async def list_users(tx: Tx, *, org_id: uuid.UUID | None = None) -> list[User]:
     query = select(User).order_by(User.created_at)
     if org_id is not None:
         query = query.where(User.org_id == org_id)
-    return list(await session.scalars(query))
+    return list(await tx.session.scalars(query))
 
 
-async def lock_organisation(session: AsyncSession, *, org_id: uuid.UUID) -> None:
+async def lock_organisation(tx: Tx, *, org_id: uuid.UUID) -> None:
     """Hold the organisation's row until commit, so that counting what it has and
     adding to it cannot interleave (PostgreSQL; SQLite writes one at a time anyway).
     """
-    await session.execute(
+    await tx.session.execute(
         select(Organisation.id).where(Organisation.id == org_id).with_for_update()
     )
 
 
-async def get_user_by_email(session: AsyncSession, *, email: str) -> User | None:
-    return await session.scalar(select(User).where(User.email == email.strip().lower()))
+async def get_user_by_email(tx: Tx, *, email: str) -> User | None:
+    return await tx.session.scalar(select(User).where(User.email == email.strip().lower()))

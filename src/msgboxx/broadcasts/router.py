@@ -12,7 +12,7 @@ from msgboxx.broadcasts.schemas import BroadcastCreate, BroadcastOut
 from msgboxx.core.wire import Envelope, envelope
 from msgboxx.observability import metrics
 from msgboxx.web import openapi
-from msgboxx.web.deps import CurrentUser, FromDate, Page, Session
+from msgboxx.web.deps import CurrentUser, FromDate, Page, UnitOfWork
 from msgboxx.web.routing import AliasedRouter
 from msgboxx.web.writes import commit_and_answer
 
@@ -38,11 +38,11 @@ router = AliasedRouter(singular="/broadcast", plural="/broadcasts", tags=["Broad
     },
 )
 async def send_broadcast(
-    body: BroadcastCreate, request: Request, session: Session, user: CurrentUser
+    body: BroadcastCreate, request: Request, tx: UnitOfWork, user: CurrentUser
 ) -> Response:
     async def produce() -> BroadcastOut:
         broadcast = await service.send(
-            session,
+            tx,
             user,
             account_id=body.apiAccountId,
             contact_id=body.contactId,
@@ -53,12 +53,12 @@ async def send_broadcast(
         metrics.MESSAGES_ACCEPTED.inc()
         return BroadcastOut.of(broadcast)
 
-    return await commit_and_answer(request, session, user, payload=body, produce=produce)
+    return await commit_and_answer(request, tx, user, payload=body, produce=produce)
 
 
 @router.get("/broadcast", response_model=Envelope[BroadcastOut], operation_id="listBroadcasts")
 async def list_broadcasts(
-    session: Session,
+    tx: UnitOfWork,
     user: CurrentUser,
     page: Page,
     fromDate: FromDate,
@@ -67,7 +67,7 @@ async def list_broadcasts(
     contactId: uuid.UUID | None = None,
 ) -> Envelope[BroadcastOut]:
     rows, total = await service.list_broadcasts(
-        session,
+        tx,
         user,
         page,
         account_id=apiAccountId,
@@ -79,7 +79,5 @@ async def list_broadcasts(
 
 
 @router.get("/broadcast/{broadcastId}", response_model=BroadcastOut, operation_id="getBroadcast")
-async def get_broadcast(
-    broadcastId: uuid.UUID, session: Session, user: CurrentUser
-) -> BroadcastOut:
-    return BroadcastOut.of(await service.get(session, user, broadcastId))
+async def get_broadcast(broadcastId: uuid.UUID, tx: UnitOfWork, user: CurrentUser) -> BroadcastOut:
+    return BroadcastOut.of(await service.get(tx, user, broadcastId))

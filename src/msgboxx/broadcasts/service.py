@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from msgboxx.accounts import service as accounts
 from msgboxx.auth.service import Principal
 from msgboxx.broadcasts.models import Broadcast
@@ -15,6 +13,7 @@ from msgboxx.core.errors import Unprocessable
 from msgboxx.core.wire import PageRequest
 from msgboxx.db import utcnow
 from msgboxx.db.paging import fetch_page
+from msgboxx.db.tx import Tx
 from msgboxx.messages import service as messages
 from msgboxx.templates import placeholders
 from msgboxx.templates import service as templates
@@ -56,7 +55,7 @@ def template_parameters(
 
 
 async def send(
-    session: AsyncSession,
+    tx: Tx,
     principal: Principal,
     *,
     account_id: uuid.UUID,
@@ -65,19 +64,17 @@ async def send(
     message: str | None,
     parameters: list[str] | None,
 ) -> Broadcast:
-    to = await messages.recipient(session, principal, account_id=account_id, contact_id=contact_id)
+    to = await messages.recipient(tx, principal, account_id=account_id, contact_id=contact_id)
     if to.status == ContactStatus.unsubscribed:
         raise Unprocessable.for_field(
             "contactId", "the contact has unsubscribed and may not receive broadcasts"
         )
-    template = await templates.get_for_broadcast(
-        session, template_id=template_id, account_id=account_id
-    )
+    template = await templates.get_for_broadcast(tx, template_id=template_id, account_id=account_id)
     values = template_parameters(template, message=message, parameters=parameters)
     now = utcnow()
     text = placeholders.fill(template.text, values)
     content = messages.Outbound(text, template_id=template.id, template_parameters=values)
-    queued = await messages.enqueue(session, to=to, content=content, now=now)
+    queued = await messages.enqueue(tx, to=to, content=content, now=now)
     broadcast = Broadcast(
         account_id=account_id,
         inbox_id=to.inbox_id,
@@ -87,19 +84,17 @@ async def send(
         created_at=now,
     )
     broadcast.message = queued
-    session.add(broadcast)
-    await session.flush()
+    tx.session.add(broadcast)
+    await tx.session.flush()
     return broadcast
 
 
-async def get(session: AsyncSession, principal: Principal, broadcast_id: uuid.UUID) -> Broadcast:
-    return await accounts.get_visible(
-        session, principal, Broadcast, broadcast_id, label="broadcast"
-    )
+async def get(tx: Tx, principal: Principal, broadcast_id: uuid.UUID) -> Broadcast:
+    return await accounts.get_visible(tx, principal, Broadcast, broadcast_id, label="broadcast")
 
 
 async def list_broadcasts(
-    session: AsyncSession,
+    tx: Tx,
     principal: Principal,
     page: PageRequest,
     *,
@@ -114,4 +109,4 @@ async def list_broadcasts(
         equal={"account_id": account_id, "inbox_id": inbox_id, "contact_id": contact_id},
         created_from=created_from,
     )
-    return await fetch_page(session, query, page)
+    return await fetch_page(tx, query, page)

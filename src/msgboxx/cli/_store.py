@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from msgboxx import wiring
 from msgboxx.cli._app import fail
 from msgboxx.core.errors import ProblemError
 from msgboxx.db import Database
@@ -82,7 +83,7 @@ def run(work: Callable[[Database], Awaitable[T]]) -> T:
 
     async def main() -> T:
         await _prepare(settings)
-        db = Database(settings)
+        db = wiring.open_database(settings)
         try:
             return await work(db)
         finally:

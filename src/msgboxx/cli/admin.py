@@ -61,9 +61,9 @@ def org_create(name: str) -> None:
     from msgboxx.auth import service as auth
 
     async def work(db: Database) -> uuid.UUID:
-        async with db.session(write=True) as session:
-            organisation = await auth.create_organisation(session, name=name)
-            await session.commit()
+        async with db.tx(write=True) as tx:
+            organisation = await auth.create_organisation(tx, name=name)
+            await tx.commit()
             return organisation.id
 
     typer.echo(str(store.run(work)))
@@ -87,11 +87,11 @@ def user_create(
     org_id = parse_uuid(org, "--org")
 
     async def work(db: Database) -> uuid.UUID:
-        async with db.session(write=True) as session:
+        async with db.tx(write=True) as tx:
             user = await auth.create_user(
-                session, org_id=org_id, email=email, password=password, role=role
+                tx, org_id=org_id, email=email, password=password, role=role
             )
-            await session.commit()
+            await tx.commit()
             return user.id
 
     typer.echo(str(store.run(work)))
@@ -158,16 +158,16 @@ def apiaccount_create(
         raise fail(str(exc).splitlines()[0] + ": " + str(exc).splitlines()[-1].strip()) from None
 
     async def work(db: Database) -> uuid.UUID:
-        async with db.session(write=True) as session:
+        async with db.tx(write=True) as tx:
             account, _inbox = await accounts.create(
-                session,
+                tx,
                 org_id=org_id,
                 phone_number=phone,
                 name=name,
                 channel=chosen,
                 channel_settings=channel_settings,
             )
-            await session.commit()
+            await tx.commit()
             return account.id
 
     typer.echo(str(store.run(work)))
@@ -185,12 +185,12 @@ def apiaccount_assign(
     account_id = parse_uuid(account, "account")
 
     async def work(db: Database) -> None:
-        async with db.session(write=True) as session:
-            found = await auth.get_user_by_email(session, email=user)
+        async with db.tx(write=True) as tx:
+            found = await auth.get_user_by_email(tx, email=user)
             if found is None:
                 raise fail(f"no user with email {user}")
-            await accounts.assign_agent(session, account_id=account_id, user_id=found.id)
-            await session.commit()
+            await accounts.assign_agent(tx, account_id=account_id, user_id=found.id)
+            await tx.commit()
 
     store.run(work)
 
@@ -222,12 +222,12 @@ def template_create(
     account_id = parse_uuid(account, "--account")
 
     async def work(db: Database) -> uuid.UUID:
-        async with db.session(write=True) as session:
-            found = await session.get(ApiAccount, account_id)
+        async with db.tx(write=True) as tx:
+            found = await tx.session.get(ApiAccount, account_id)
             if found is None:
                 raise NotFound(f"API account {account_id} does not exist")
             template = await templates.create(
-                session,
+                tx,
                 account=found,
                 name=name,
                 text=text,
@@ -236,7 +236,7 @@ def template_create(
                 category=category.upper(),
                 status=TemplateStatus.approved if approved else TemplateStatus.pending,
             )
-            await session.commit()
+            await tx.commit()
             return template.id
 
     typer.echo(str(store.run(work)))
@@ -270,8 +270,8 @@ def org_list() -> None:
     from msgboxx.auth import service as auth
 
     async def work(db: Database) -> list[list[str]]:
-        async with db.session(write=False) as session:
-            found = await auth.list_organisations(session)
+        async with db.tx(write=False) as tx:
+            found = await auth.list_organisations(tx)
             return [[str(o.id), o.name, o.created_at.isoformat(timespec="seconds")] for o in found]
 
     _print_table("Organisations", ["id", "name", "created"], store.run(work))
@@ -287,8 +287,8 @@ def user_list(
     org_id = parse_uuid(org, "--org") if org else None
 
     async def work(db: Database) -> list[list[str]]:
-        async with db.session(write=False) as session:
-            found = await auth.list_users(session, org_id=org_id)
+        async with db.tx(write=False) as tx:
+            found = await auth.list_users(tx, org_id=org_id)
             return [
                 [u.email, u.role, "disabled" if u.disabled else "active", str(u.org_id), str(u.id)]
                 for u in found
@@ -312,9 +312,9 @@ def user_set_password(
     password = sys.stdin.readline().rstrip("\r\n")
 
     async def work(db: Database) -> None:
-        async with db.session(write=True) as session:
-            await auth.set_password(session, email=email, password=password)
-            await session.commit()
+        async with db.tx(write=True) as tx:
+            await auth.set_password(tx, email=email, password=password)
+            await tx.commit()
 
     store.run(work)
 
@@ -323,9 +323,9 @@ def _set_disabled(email: str, *, disabled: bool) -> None:
     from msgboxx.auth import service as auth
 
     async def work(db: Database) -> None:
-        async with db.session(write=True) as session:
-            await auth.set_disabled(session, email=email, disabled=disabled)
-            await session.commit()
+        async with db.tx(write=True) as tx:
+            await auth.set_disabled(tx, email=email, disabled=disabled)
+            await tx.commit()
 
     store.run(work)
 
@@ -352,8 +352,8 @@ def apiaccount_list(
     org_id = parse_uuid(org, "--org") if org else None
 
     async def work(db: Database) -> list[list[str]]:
-        async with db.session(write=False) as session:
-            found = await accounts.list_all(session, org_id=org_id)
+        async with db.tx(write=False) as tx:
+            found = await accounts.list_all(tx, org_id=org_id)
             return [
                 [a.phone_number, a.name, a.channel, a.channel_status, str(a.org_id), str(a.id)]
                 for a in found

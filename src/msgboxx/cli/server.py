@@ -14,7 +14,6 @@ from sqlalchemy.exc import DBAPIError
 from msgboxx import __version__
 from msgboxx.cli._app import app, fail, sandbox_cli
 from msgboxx.cli._store import describe
-from msgboxx.db import Database
 from msgboxx.db import migrate as migrations
 from msgboxx.settings import Settings
 
@@ -72,12 +71,8 @@ def serve(
 @app.command()
 def worker() -> None:
     """Run a dispatcher process: sends due messages and due webhook deliveries."""
-    from msgboxx import intake, runtime
-    from msgboxx.channels.registry import ChannelRegistry
-    from msgboxx.db.engine import WEBHOOKS_QUEUED
-    from msgboxx.dispatch.dispatcher import Dispatcher
+    from msgboxx import runtime, wiring
     from msgboxx.observability import logs
-    from msgboxx.webhooks.delivery import WebhookSender
 
     settings = Settings()
     logs.configure(settings.log_level)
@@ -85,22 +80,15 @@ def worker() -> None:
     async def main() -> None:
         if settings.is_sqlite:
             await migrations.run(settings.resolved_database_url)
-        db = Database(settings)
-        channels = ChannelRegistry(settings, report=lambda events: intake.apply_batch(db, events))
-        dispatcher = Dispatcher(db, channels, settings)
-        sender = WebhookSender(db, settings)
-        db.on_committed(WEBHOOKS_QUEUED, sender.wake)
-
-        def stop() -> None:
-            dispatcher.stop()
-            sender.stop()
-
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop)
-        runtime.settle_garbage_collector()
+        db = wiring.open_database(settings)
+        channels = wiring.open_channels(db, settings)
         try:
-            await asyncio.gather(dispatcher.run(), sender.run())
+            async with wiring.run_background(db, channels, settings) as background:
+                loop = asyncio.get_running_loop()
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    loop.add_signal_handler(sig, background.stop)
+                runtime.settle_garbage_collector()
+                await background.finished()
         finally:
             await channels.close()
             await db.dispose()

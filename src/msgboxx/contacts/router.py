@@ -12,7 +12,7 @@ from msgboxx.contacts.schemas import ContactCreate, ContactOut, ContactUpdate
 from msgboxx.core.wire import Envelope, envelope
 from msgboxx.messages import service as messages
 from msgboxx.web import openapi
-from msgboxx.web.deps import CurrentUser, FromDate, Page, Session
+from msgboxx.web.deps import CurrentUser, FromDate, Page, UnitOfWork
 from msgboxx.web.routing import AliasedRouter
 from msgboxx.web.writes import commit_and_answer
 
@@ -21,7 +21,7 @@ router = AliasedRouter(singular="/contact", plural="/contacts", tags=["Contacts"
 
 @router.get("/contact", response_model=Envelope[ContactOut], operation_id="listContacts")
 async def list_contacts(
-    session: Session,
+    tx: UnitOfWork,
     user: CurrentUser,
     page: Page,
     fromDate: FromDate,
@@ -29,7 +29,7 @@ async def list_contacts(
     mobileNumber: str | None = None,
 ) -> Envelope[ContactOut]:
     rows, total = await service.list_contacts(
-        session,
+        tx,
         user,
         page,
         account_id=apiAccountId,
@@ -40,8 +40,8 @@ async def list_contacts(
 
 
 @router.get("/contact/{contactId}", response_model=ContactOut, operation_id="getContact")
-async def get_contact(contactId: uuid.UUID, session: Session, user: CurrentUser) -> ContactOut:
-    return ContactOut.of(await service.get(session, user, contactId))
+async def get_contact(contactId: uuid.UUID, tx: UnitOfWork, user: CurrentUser) -> ContactOut:
+    return ContactOut.of(await service.get(tx, user, contactId))
 
 
 @router.post(
@@ -61,11 +61,11 @@ async def get_contact(contactId: uuid.UUID, session: Session, user: CurrentUser)
     },
 )
 async def create_contact(
-    body: ContactCreate, request: Request, session: Session, user: CurrentUser
+    body: ContactCreate, request: Request, tx: UnitOfWork, user: CurrentUser
 ) -> Response:
     async def produce() -> ContactOut:
         contact = await service.create(
-            session,
+            tx,
             user,
             account_id=body.apiAccountId,
             mobile_number=body.mobileNumber,
@@ -75,26 +75,26 @@ async def create_contact(
         )
         return ContactOut.of(contact)
 
-    return await commit_and_answer(request, session, user, payload=body, produce=produce)
+    return await commit_and_answer(request, tx, user, payload=body, produce=produce)
 
 
 @router.patch("/contact/{contactId}", response_model=ContactOut, operation_id="updateContact")
 async def update_contact(
-    contactId: uuid.UUID, body: ContactUpdate, session: Session, user: CurrentUser
+    contactId: uuid.UUID, body: ContactUpdate, tx: UnitOfWork, user: CurrentUser
 ) -> ContactOut:
     changes = body.model_dump(include=body.model_fields_set)
     if changes.get("status") is None:
         changes.pop("status", None)
-    contact = await service.update(session, user, contactId, changes)
-    await session.commit()
+    contact = await service.update(tx, user, contactId, changes)
+    await tx.commit()
     return ContactOut.of(contact)
 
 
 @router.delete("/contact/{contactId}", status_code=204, operation_id="deleteContact")
-async def delete_contact(contactId: uuid.UUID, session: Session, user: CurrentUser) -> Response:
+async def delete_contact(contactId: uuid.UUID, tx: UnitOfWork, user: CurrentUser) -> Response:
     """Right to erasure: the contact and the text of its messages go."""
-    contact = await service.get(session, user, contactId)
-    await messages.erase_text_of_contact(session, contact_id=contact.id)
-    await service.delete(session, contact=contact)
-    await session.commit()
+    contact = await service.get(tx, user, contactId)
+    await messages.erase_text_of_contact(tx, contact_id=contact.id)
+    await service.delete(tx, contact=contact)
+    await tx.commit()
     return Response(status_code=204)

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from msgboxx.accounts import service as accounts
 from msgboxx.accounts.models import ApiAccount
@@ -18,10 +17,10 @@ from msgboxx.contacts.models import Contact, ContactStatus
 from msgboxx.contacts.schemas import ContactOut
 from msgboxx.core import phones
 from msgboxx.core.errors import Conflict, NotFound
+from msgboxx.core.events import EventType
 from msgboxx.core.wire import PageRequest
 from msgboxx.db.paging import fetch_page
-from msgboxx.webhooks import service as webhooks
-from msgboxx.webhooks.models import EventType
+from msgboxx.db.tx import Tx
 
 # Keywords WhatsApp users send to opt out or back in (compared case-insensitively,
 # trimmed, punctuation at the end ignored).
@@ -41,12 +40,12 @@ def consent_keyword(text: str) -> ContactStatus | None:
     return None
 
 
-async def get(session: AsyncSession, principal: Principal, contact_id: uuid.UUID) -> Contact:
-    return await accounts.get_visible(session, principal, Contact, contact_id, label="contact")
+async def get(tx: Tx, principal: Principal, contact_id: uuid.UUID) -> Contact:
+    return await accounts.get_visible(tx, principal, Contact, contact_id, label="contact")
 
 
 async def list_contacts(
-    session: AsyncSession,
+    tx: Tx,
     principal: Principal,
     page: PageRequest,
     *,
@@ -56,7 +55,7 @@ async def list_contacts(
 ) -> tuple[list[Contact], int]:
     number = None
     if mobile_number:
-        account = await session.get(ApiAccount, account_id) if account_id else None
+        account = await tx.session.get(ApiAccount, account_id) if account_id else None
         region = account.region if account else None
         number = phones.normalise(mobile_number, field="mobileNumber", region=region)
     query = accounts.visible(
@@ -65,16 +64,16 @@ async def list_contacts(
         equal={"account_id": account_id, "mobile_number": number},
         created_from=created_from,
     )
-    return await fetch_page(session, query, page)
+    return await fetch_page(tx, query, page)
 
 
 async def id_by_number(
-    session: AsyncSession, principal: Principal, *, account_id: uuid.UUID, mobile_number: str
+    tx: Tx, principal: Principal, *, account_id: uuid.UUID, mobile_number: str
 ) -> uuid.UUID:
     """The contact with this number (in any usual form) on a visible account, or 404."""
-    account = await accounts.get(session, principal, account_id)
+    account = await accounts.get(tx, principal, account_id)
     number = phones.normalise(mobile_number, field="mobileNumber", region=account.region)
-    contact_id = await session.scalar(
+    contact_id = await tx.session.scalar(
         select(Contact.id).where(Contact.account_id == account_id, Contact.mobile_number == number)
     )
     if contact_id is None:
@@ -83,7 +82,7 @@ async def id_by_number(
 
 
 async def create(
-    session: AsyncSession,
+    tx: Tx,
     principal: Principal,
     *,
     account_id: uuid.UUID,
@@ -92,32 +91,30 @@ async def create(
     status: ContactStatus,
     email: str | None,
 ) -> Contact:
-    account = await accounts.get(session, principal, account_id)
+    account = await accounts.get(tx, principal, account_id)
     number = phones.normalise(mobile_number, field="mobileNumber", region=account.region)
-    existing = await _by_number(session, account.id, number)
+    existing = await _by_number(tx, account.id, number)
     if existing is not None:
         raise _duplicate(existing)
     contact = Contact(
         account_id=account.id, mobile_number=number, name=name, status=status, email=email
     )
-    session.add(contact)
+    tx.session.add(contact)
     try:
-        await session.flush()
+        await tx.session.flush()
     except IntegrityError as exc:  # a concurrent create won the race
         # The rollback expires every loaded model (the account too): read no
         # attribute of one after it, only values kept in hand.
-        await session.rollback()
-        existing = await _by_number(session, account_id, number)
+        await tx.rollback()
+        existing = await _by_number(tx, account_id, number)
         raise _duplicate(existing) from exc
-    _announce(session, contact, EventType.contact_created)
+    _announce(tx, contact, EventType.contact_created)
     return contact
 
 
-def _announce(session: AsyncSession, contact: Contact, event_type: EventType) -> None:
+def _announce(tx: Tx, contact: Contact, event_type: EventType) -> None:
     """Tell webhook subscribers, in this transaction, what the contact now looks like."""
-    webhooks.emit(
-        session, account_id=contact.account_id, event_type=event_type, data=ContactOut.of(contact)
-    )
+    tx.emit(account_id=contact.account_id, event_type=event_type, data=ContactOut.of(contact))
 
 
 def _duplicate(existing: Contact | None) -> Conflict:
@@ -128,44 +125,44 @@ def _duplicate(existing: Contact | None) -> Conflict:
     )
 
 
-async def _by_number(session: AsyncSession, account_id: uuid.UUID, number: str) -> Contact | None:
-    return await session.scalar(
+async def _by_number(tx: Tx, account_id: uuid.UUID, number: str) -> Contact | None:
+    return await tx.session.scalar(
         select(Contact).where(Contact.account_id == account_id, Contact.mobile_number == number)
     )
 
 
 async def update(
-    session: AsyncSession, principal: Principal, contact_id: uuid.UUID, changes: dict[str, Any]
+    tx: Tx, principal: Principal, contact_id: uuid.UUID, changes: dict[str, Any]
 ) -> Contact:
     """Apply only the fields the client sent; ``null`` clears a name or email."""
-    contact = await get(session, principal, contact_id)
+    contact = await get(tx, principal, contact_id)
     changed = False
     for field, value in changes.items():
         changed = changed or getattr(contact, field) != value
         setattr(contact, field, value)
-    await session.flush()
+    await tx.session.flush()
     if changed:
-        _announce(session, contact, EventType.contact_updated)
+        _announce(tx, contact, EventType.contact_updated)
     return contact
 
 
-async def set_consent(session: AsyncSession, *, contact: Contact, status: ContactStatus) -> None:
+async def set_consent(tx: Tx, *, contact: Contact, status: ContactStatus) -> None:
     """Apply an opt-out or opt-in the customer asked for by keyword."""
     if contact.status == status:
         return
     contact.status = status
-    await session.flush()
-    _announce(session, contact, EventType.contact_updated)
+    await tx.session.flush()
+    _announce(tx, contact, EventType.contact_updated)
 
 
-async def delete(session: AsyncSession, *, contact: Contact) -> None:
+async def delete(tx: Tx, *, contact: Contact) -> None:
     """Delete a contact already loaded (and so checked visible) by the caller."""
-    await session.delete(contact)
-    await session.flush()
+    await tx.session.delete(contact)
+    await tx.session.flush()
 
 
 async def get_or_create_for_inbound(
-    session: AsyncSession,
+    tx: Tx,
     *,
     account: ApiAccount,
     number: str | None,
@@ -178,18 +175,18 @@ async def get_or_create_for_inbound(
     by one gets the other when a message carries both. Concurrent messages from
     one new customer make one contact (the losers of the insert find it).
     """
-    by_number = await _by_number(session, account.id, number) if number else None
-    by_user_id = await _by_user_id(session, account.id, user_id) if user_id else None
+    by_number = await _by_number(tx, account.id, number) if number else None
+    by_user_id = await _by_user_id(tx, account.id, user_id) if user_id else None
     contact = by_number or by_user_id
     if contact is None:
         contact = await _insert_once(
-            session, account=account, number=number, user_id=user_id, name=profile_name
+            tx, account=account, number=number, user_id=user_id, name=profile_name
         )
         if contact is not None:
-            _announce(session, contact, EventType.contact_created)
+            _announce(tx, contact, EventType.contact_created)
             return contact, True
-        by_number = await _by_number(session, account.id, number) if number else None
-        by_user_id = await _by_user_id(session, account.id, user_id) if user_id else None
+        by_number = await _by_number(tx, account.id, number) if number else None
+        by_user_id = await _by_user_id(tx, account.id, user_id) if user_id else None
         contact = by_number or by_user_id
         if contact is None:  # pragma: no cover - the insert lost to a row we cannot see
             raise RuntimeError("a contact insert conflicted with no visible contact")
@@ -204,13 +201,13 @@ async def get_or_create_for_inbound(
         contact.name = profile_name
         changed = True
     if changed:
-        await session.flush()
-        _announce(session, contact, EventType.contact_updated)
+        await tx.session.flush()
+        _announce(tx, contact, EventType.contact_updated)
     return contact, False
 
 
 async def _insert_once(
-    session: AsyncSession,
+    tx: Tx,
     *,
     account: ApiAccount,
     number: str | None,
@@ -222,9 +219,9 @@ async def _insert_once(
     ``ON CONFLICT DO NOTHING`` waits for a concurrent insert of the same customer
     instead of failing the whole batch on its unique index.
     """
-    dialect = session.get_bind().dialect.name
+    dialect = tx.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    contact_id = await session.scalar(
+    contact_id = await tx.session.scalar(
         insert(Contact)
         .values(
             account_id=account.id,
@@ -236,38 +233,36 @@ async def _insert_once(
         .on_conflict_do_nothing()
         .returning(Contact.id)
     )
-    return await session.get(Contact, contact_id) if contact_id is not None else None
+    return await tx.session.get(Contact, contact_id) if contact_id is not None else None
 
 
-async def _by_user_id(session: AsyncSession, account_id: uuid.UUID, user_id: str) -> Contact | None:
-    return await session.scalar(
+async def _by_user_id(tx: Tx, account_id: uuid.UUID, user_id: str) -> Contact | None:
+    return await tx.session.scalar(
         select(Contact).where(Contact.account_id == account_id, Contact.whatsapp_user_id == user_id)
     )
 
 
-async def change_number(
-    session: AsyncSession, *, account: ApiAccount, number: str, new_number: str
-) -> bool:
+async def change_number(tx: Tx, *, account: ApiAccount, number: str, new_number: str) -> bool:
     """A customer moved to a new number (WhatsApp told us): their contact follows.
 
     Nothing changes when no contact has the old number, or another contact
     already has the new one (two records of one person are not merged here).
     """
-    contact = await _by_number(session, account.id, number)
-    if contact is None or await _by_number(session, account.id, new_number) is not None:
+    contact = await _by_number(tx, account.id, number)
+    if contact is None or await _by_number(tx, account.id, new_number) is not None:
         return False
     contact.mobile_number = new_number
-    await session.flush()
-    _announce(session, contact, EventType.contact_updated)
+    await tx.session.flush()
+    _announce(tx, contact, EventType.contact_updated)
     return True
 
 
 async def set_consent_by_number(
-    session: AsyncSession, *, account: ApiAccount, number: str, status: ContactStatus
+    tx: Tx, *, account: ApiAccount, number: str, status: ContactStatus
 ) -> Contact:
     """A customer's own stop or resume on WhatsApp; unknown numbers are remembered too."""
     contact, _created = await get_or_create_for_inbound(
-        session, account=account, number=number, profile_name=None
+        tx, account=account, number=number, profile_name=None
     )
-    await set_consent(session, contact=contact, status=status)
+    await set_consent(tx, contact=contact, status=status)
     return contact

@@ -16,14 +16,13 @@ from typing import Any
 from sqlalchemy import Insert, event, exc, func, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
-    AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Session
 
 from msgboxx.db import inline
 from msgboxx.db.checkpoint import WalCheckpointer
+from msgboxx.db.tx import Outbox, Tx, Work
 from msgboxx.settings import Settings
 
 
@@ -47,10 +46,6 @@ def _sqlite_pragmas(synchronous: str) -> Any:
 
 
 OUTBOUND_CHANNEL = "msgboxx_outbound"
-# Flags a session sets in ``session.info`` when its commit leaves work for a
-# background loop; each loop is woken only by the work it does.
-OUTBOUND_QUEUED = "outbound_enqueued"
-WEBHOOKS_QUEUED = "webhooks_enqueued"
 
 
 def wakes_other_processes(statement: Insert) -> Insert:
@@ -76,9 +71,14 @@ def _replace_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any)
 
 
 class Database:
-    """The engines of one process, and session factories for reads and writes."""
+    """The engines of one process, and units of work on them.
 
-    def __init__(self, settings: Settings) -> None:
+    ``outbox`` writes a committing transaction's events (the webhooks domain
+    gives it: :func:`msgboxx.wiring.open_database`); without one, a commit that
+    announces anything fails rather than drop its events.
+    """
+
+    def __init__(self, settings: Settings, *, outbox: Outbox | None = None) -> None:
         url = settings.resolved_database_url
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
@@ -107,34 +107,28 @@ class Database:
             # lookup; under READ COMMITTED each statement sees its own snapshot
             # either way. Same pool: the setting is a flag on the connection.
             self.read_engine = self.write_engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._on_commit: dict[str, list[Callable[[], None]]] = {}
-
-        class WriteSession(Session):
-            """A session whose commits can tell the dispatcher that work was queued."""
-
-        event.listen(WriteSession, "after_commit", self._after_commit)
-        self.writer = async_sessionmaker(
-            self.write_engine, expire_on_commit=False, sync_session_class=WriteSession
-        )
+        self._outbox = outbox
+        self._wakes: dict[Work, list[Callable[[], None]]] = {}
+        self.writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
         self.reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
 
-    def on_committed(self, flag: str, callback: Callable[[], None]) -> None:
-        """Run ``callback`` after any commit whose session set ``flag`` in its info."""
-        self._on_commit.setdefault(flag, []).append(callback)
+    def on_committed(self, work: Work, callback: Callable[[], None]) -> None:
+        """Run ``callback`` after any commit that left ``work`` (``Tx.leaves``)."""
+        self._wakes.setdefault(work, []).append(callback)
 
-    def _after_commit(self, session: Session) -> None:
-        for flag, callbacks in self._on_commit.items():
-            if session.info.pop(flag, False):
-                for callback in callbacks:
-                    callback()
+    def _wake(self, work: Work) -> None:
+        for callback in self._wakes.get(work, ()):
+            callback()
 
     def engines(self) -> list[AsyncEngine]:
         if not self.is_sqlite:
             return [self.write_engine]  # the reader shares its pool
         return [self.write_engine, self.read_engine]
 
-    def session(self, *, write: bool) -> AsyncSession:
-        return (self.writer if write else self.reader)()
+    def tx(self, *, write: bool) -> Tx:
+        """A unit of work on the writer, or on a reader for a read."""
+        session = (self.writer if write else self.reader)()
+        return Tx(session, outbox=self._outbox, wake=self._wake)
 
     async def dispose(self) -> None:
         if self.checkpointer is not None:

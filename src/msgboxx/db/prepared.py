@@ -23,18 +23,17 @@ callers catch neither (an unexpected one is a 500 with its ``errorId``).
 from __future__ import annotations
 
 import sqlite3
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Insert, Select, Update
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import SessionTransaction
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from msgboxx.db.inline import InlineConnection
+from msgboxx.db.tx import Tx
 
 _Processor = Callable[[Any], Any] | None
 
@@ -52,44 +51,35 @@ class _Compiled:
 
 
 @dataclass(frozen=True, slots=True)
-class _Held:
-    """The session's SQLite connection, for as long as its transaction lasts."""
+class Held:
+    """The SQLite connection a unit of work's transaction holds, until it ends."""
 
-    # Weak: the session's info holds this, and a strong reference back to its
-    # transaction (which refers to the session) would keep every finished
-    # session alive until the cycle collector ran.
-    transaction: weakref.ref[SessionTransaction]
+    transaction: SessionTransaction
     connection: InlineConnection
     dialect: Dialect
 
 
-_HELD = "msgboxx.prepared.held"
-
-
-async def _held_driver(session: AsyncSession) -> _Held | None:
-    """The inline SQLite connection the session's transaction holds, or None elsewhere.
+async def _held_driver(tx: Tx) -> Held | None:
+    """The inline SQLite connection the transaction holds, or None elsewhere.
 
     Asking the session for its connection goes through SQLAlchemy's transaction
     state machine and a greenlet switch each time; an accept runs three prepared
-    statements in one transaction, so the first one's answer is kept for the
-    others (in-process A/B: 2.06 -> 1.89 ms of CPU per ``POST /message``). It is
-    keyed by the transaction object: after a commit or a rollback the session
-    begins a new one, and the connection is asked for again.
+    statements in one transaction, so the first one's answer is kept on the
+    unit of work for the others (in-process A/B: 2.06 -> 1.89 ms of CPU per
+    ``POST /message``); :class:`Tx` forgets it when the transaction ends.
     """
-    sync_session = session.sync_session
-    held: _Held | None = sync_session.info.get(_HELD)
-    current = sync_session.get_transaction()
-    if held is not None and current is not None and held.transaction() is current:
+    held = tx._held
+    current = tx.session.sync_session.get_transaction()
+    if held is not None and held.transaction is current:
         return held
-    connection = await session.connection()
+    connection = await tx.session.connection()
     driver = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
     if not isinstance(driver, InlineConnection):
         return None
-    transaction = sync_session.get_transaction()
+    transaction = tx.session.sync_session.get_transaction()
     assert transaction is not None  # session.connection() has just begun it
-    held = _Held(weakref.ref(transaction), driver, connection.dialect)
-    sync_session.info[_HELD] = held
-    return held
+    tx._held = Held(transaction, driver, connection.dialect)
+    return tx._held
 
 
 class Prepared:
@@ -105,13 +95,11 @@ class Prepared:
         self.column_keys = list(column_keys) if column_keys is not None else None
         self._sqlite: _Compiled | None = None
 
-    async def first(
-        self, session: AsyncSession, params: Mapping[str, Any]
-    ) -> tuple[Any, ...] | None:
+    async def first(self, tx: Tx, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """The first row, or None."""
-        inline = await self._inline(session)
+        inline = await self._inline(tx)
         if inline is None:
-            row = (await session.execute(self.statement, params)).first()
+            row = (await tx.session.execute(self.statement, params)).first()
             return tuple(row) if row is not None else None
         connection, compiled = inline
         cursor = connection.execute(*self._bound(compiled, params))
@@ -119,29 +107,27 @@ class Prepared:
         cursor.close()
         return None if raw is None else self._read(compiled, raw)
 
-    async def all(self, session: AsyncSession, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    async def all(self, tx: Tx, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Every row."""
-        inline = await self._inline(session)
+        inline = await self._inline(tx)
         if inline is None:
-            return [tuple(row) for row in await session.execute(self.statement, params)]
+            return [tuple(row) for row in await tx.session.execute(self.statement, params)]
         connection, compiled = inline
         cursor = connection.execute(*self._bound(compiled, params))
         rows = cursor.fetchall()
         cursor.close()
         return [self._read(compiled, raw) for raw in rows]
 
-    async def execute(self, session: AsyncSession, params: Mapping[str, Any]) -> None:
+    async def execute(self, tx: Tx, params: Mapping[str, Any]) -> None:
         """Run a statement that returns no rows."""
-        inline = await self._inline(session)
+        inline = await self._inline(tx)
         if inline is None:
-            await session.execute(self.statement, params)
+            await tx.session.execute(self.statement, params)
             return
         connection, compiled = inline
         connection.execute(*self._bound(compiled, params)).close()
 
-    async def execute_many(
-        self, session: AsyncSession, params: Sequence[Mapping[str, Any]]
-    ) -> None:
+    async def execute_many(self, tx: Tx, params: Sequence[Mapping[str, Any]]) -> None:
         """Run a statement that returns no rows once for each set of values, in one call.
 
         On PostgreSQL that is one round trip for them all (asyncpg's executemany),
@@ -149,9 +135,9 @@ class Prepared:
         """
         if not params:
             return
-        inline = await self._inline(session)
+        inline = await self._inline(tx)
         if inline is None:
-            await session.execute(self.statement, list(params))
+            await tx.session.execute(self.statement, list(params))
             return
         connection, compiled = inline
         if compiled.expanding:
@@ -159,9 +145,9 @@ class Prepared:
         bound = [self._bound(compiled, values) for values in params]
         connection.executemany(bound[0][0], [values for _sql, values in bound]).close()
 
-    async def _inline(self, session: AsyncSession) -> tuple[sqlite3.Connection, _Compiled] | None:
+    async def _inline(self, tx: Tx) -> tuple[sqlite3.Connection, _Compiled] | None:
         """SQLite's own connection in the session's transaction, or None elsewhere."""
-        driver = await _held_driver(session)
+        driver = await _held_driver(tx)
         if driver is None:
             return None
         if self._sqlite is None:

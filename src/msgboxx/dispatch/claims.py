@@ -35,10 +35,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from msgboxx.db.prepared import Prepared
+from msgboxx.db.tx import Tx
 from msgboxx.dispatch.models import NumberPacing, RecipientPacing
 from msgboxx.messages.models import Message
 from msgboxx.templates.models import Template, TemplateStatus
@@ -182,7 +182,7 @@ def _upserts(dialect: str) -> tuple[Prepared, Prepared]:
 
 
 async def claim_messages(
-    session: AsyncSession,
+    tx: Tx,
     *,
     owner: str,
     now: datetime,
@@ -191,14 +191,14 @@ async def claim_messages(
     pacing: Pacing,
 ) -> Claim:
     """Lease due messages, number by number, within each number's and customer's rate."""
-    accounts = [account_id for (account_id,) in await _NUMBERS_WITH_DUE.all(session, {"now": now})]
+    accounts = [account_id for (account_id,) in await _NUMBERS_WITH_DUE.all(tx, {"now": now})]
     random.shuffle(accounts)  # no number waits behind another's backlog
     claimed: list[uuid.UUID] = []
     retry_in: float | None = None
     for account_id in accounts:
         if len(claimed) >= limit:
             break
-        slots = number_slots(await _locked_tat(session, account_id, now), now=now, pacing=pacing)
+        slots = number_slots(await _locked_tat(tx, account_id, now), now=now, pacing=pacing)
         capacity = slots.capacity
         if slots.retry_in is not None:
             retry_in = slots.retry_in if retry_in is None else min(retry_in, slots.retry_in)
@@ -208,27 +208,25 @@ async def claim_messages(
             wanted = min(capacity, limit - len(claimed)) - len(rows)
             if wanted <= 0:
                 break
-            rows += await _first_due(
-                session, account_id, lane, now=now, limit=wanted, pacing=pacing
-            )
+            rows += await _first_due(tx, account_id, lane, now=now, limit=wanted, pacing=pacing)
         if not rows:
             continue
         ids = [message_id for message_id, _contact_id, _tat in rows]
-        await _LEASE.execute(session, {"ids": ids, "until": now + lease, "owner": owner})
+        await _LEASE.execute(tx, {"ids": ids, "until": now + lease, "owner": owner})
         await _MOVE_NUMBER_TAT.execute(
-            session,
+            tx,
             {
                 "number": account_id,
                 "moved_to": tat_after(slots.tat, len(ids), pacing=pacing),
             },
         )
-        await _advance_recipients(session, rows, now=now, interval=pacing.pair_interval)
+        await _advance_recipients(tx, rows, now=now, interval=pacing.pair_interval)
         claimed.extend(ids)
     return Claim(claimed, retry_in)
 
 
 async def _first_due(
-    session: AsyncSession,
+    tx: Tx,
     account_id: uuid.UUID,
     lane: str,
     *,
@@ -238,7 +236,7 @@ async def _first_due(
 ) -> list[Any]:
     """The oldest due messages of one lane of one number that may go now."""
     return await _FIRST_DUE.all(
-        session,
+        tx,
         {
             "account_id": account_id,
             "lane": lane,
@@ -249,17 +247,17 @@ async def _first_due(
     )
 
 
-async def _locked_tat(session: AsyncSession, account_id: uuid.UUID, now: datetime) -> datetime:
+async def _locked_tat(tx: Tx, account_id: uuid.UUID, now: datetime) -> datetime:
     """The number's pacing row, locked until the claim commits (other workers wait)."""
-    number_row, _ = _upserts(session.get_bind().dialect.name)
-    await number_row.execute(session, {"number": account_id, "now": now})
-    found = await _NUMBER_TAT.first(session, {"number": account_id})
+    number_row, _ = _upserts(tx.session.get_bind().dialect.name)
+    await number_row.execute(tx, {"number": account_id, "now": now})
+    found = await _NUMBER_TAT.first(tx, {"number": account_id})
     tat: datetime | None = found[0] if found is not None else None
     return tat or now
 
 
 async def _advance_recipients(
-    session: AsyncSession, rows: Sequence[Any], *, now: datetime, interval: timedelta
+    tx: Tx, rows: Sequence[Any], *, now: datetime, interval: timedelta
 ) -> None:
     """Move each claimed contact's pair-rate clock on, in one statement."""
     if not interval:
@@ -271,12 +269,12 @@ async def _advance_recipients(
     ]
     if not values:
         return
-    _, recipient_rows = _upserts(session.get_bind().dialect.name)
-    await recipient_rows.execute_many(session, values)
+    _, recipient_rows = _upserts(tx.session.get_bind().dialect.name)
+    await recipient_rows.execute_many(tx, values)
 
 
 async def claim_template_submissions(
-    session: AsyncSession, *, now: datetime, lease: timedelta, limit: int
+    tx: Tx, *, now: datetime, lease: timedelta, limit: int
 ) -> list[uuid.UUID]:
     """Pending templates not yet handed to the channel, or whose hand-off died."""
     due = (
@@ -289,7 +287,7 @@ async def claim_template_submissions(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    claimed = await session.scalars(
+    claimed = await tx.session.scalars(
         update(Template)
         .where(Template.id.in_(due.scalar_subquery()))
         .values(submitted_at=now)
@@ -299,13 +297,13 @@ async def claim_template_submissions(
     return list(claimed)
 
 
-async def take_back(session: AsyncSession, *, owner: str) -> int:
+async def take_back(tx: Tx, *, owner: str) -> int:
     """Free the claims an earlier holder of ``owner`` left behind, so they are due at once.
 
     Only for an owner name this process holds exclusively (``dispatch.identity``),
     before its first claim: every lease under the name is then a dead process's.
     """
-    result = await session.execute(
+    result = await tx.session.execute(
         update(Message)
         .where(Message.next_attempt_at.is_not(None), Message.lease_owner == owner)
         .values(lease_until=None, lease_owner=None)

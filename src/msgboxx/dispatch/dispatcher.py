@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from msgboxx.accounts.models import ApiAccount
 from msgboxx.channels.base import OutboundMessage, SendError, TemplateSubmission
@@ -29,6 +28,7 @@ from msgboxx.channels.sandbox.channel import PROVIDER_PREFIX as SANDBOX_PREFIX
 from msgboxx.contacts.models import Contact
 from msgboxx.db import Database, utcnow
 from msgboxx.db.prepared import Prepared
+from msgboxx.db.tx import Tx
 from msgboxx.dispatch import backoff, claims, identity, template_sync, wakeup
 from msgboxx.dispatch.loop import RoundLoop
 from msgboxx.idempotency import service as idempotency
@@ -175,21 +175,21 @@ class Dispatcher(RoundLoop):
             return 0  # each batch wakes us as it finishes
         now = utcnow()
         lease = timedelta(seconds=self.settings.dispatch_lease_seconds)
-        async with self.db.session(write=True) as session:
+        async with self.db.tx(write=True) as tx:
             claim = await claims.claim_messages(
-                session,
+                tx,
                 owner=self.owner,
                 now=now,
                 lease=lease,
                 limit=min(self.settings.dispatch_batch_size, room),
                 pacing=self.pacing,
             )
-            await session.commit()
+            await tx.commit()
         self._paced_for = claim.retry_in
         if not claim.message_ids:
             return 0
-        async with self.db.session(write=False) as session:
-            work = await self._load(session, claim.message_ids)
+        async with self.db.tx(write=False) as tx:
+            work = await self._load(tx, claim.message_ids)
         self._in_flight += len(claim.message_ids)
         batch = asyncio.create_task(self._deliver(work), name="dispatch-batch")
         self._batches.add(batch)
@@ -197,9 +197,9 @@ class Dispatcher(RoundLoop):
         return len(claim.message_ids)
 
     async def _take_back(self) -> None:
-        async with self.db.session(write=True) as session:
-            freed = await claims.take_back(session, owner=self.owner)
-            await session.commit()
+        async with self.db.tx(write=True) as tx:
+            freed = await claims.take_back(tx, owner=self.owner)
+            await tx.commit()
         self._taken_back = True
         if freed:
             log.info("took back claims of a previous run", extra={"messages": freed})
@@ -235,7 +235,7 @@ class Dispatcher(RoundLoop):
             done, finished[:] = list(finished), []
             await self._record(done)
 
-    async def _load(self, session: AsyncSession, ids: list[uuid.UUID]) -> list[Job | SendOutcome]:
+    async def _load(self, tx: Tx, ids: list[uuid.UUID]) -> list[Job | SendOutcome]:
         work: list[Job | SendOutcome] = []
         for (
             message_id,
@@ -249,7 +249,7 @@ class Dispatcher(RoundLoop):
             to_number,
             template_name,
             template_language,
-        ) in await _CLAIMED_WORK.all(session, {"ids": ids}):
+        ) in await _CLAIMED_WORK.all(tx, {"ids": ids}):
             if text is None:  # erasure blanks the text of every message of the contact
                 error = SendError("the contact was erased", code="erased", retryable=False)
                 work.append(self._after_failure(message_id, attempts, error))
@@ -301,11 +301,11 @@ class Dispatcher(RoundLoop):
 
     async def _record(self, outcomes: list[SendOutcome]) -> None:
         """Write every outcome of the batch in one transaction, only for our own leases."""
-        async with self.db.session(write=True) as session:
+        async with self.db.tx(write=True) as tx:
             recorded = await messages.record_sends(
-                session, owner=self.owner, outcomes=outcomes, at=utcnow()
+                tx, owner=self.owner, outcomes=outcomes, at=utcnow()
             )
-            await session.commit()
+            await tx.commit()
         metrics.MESSAGES_SENT.inc(sum(1 for o in recorded if o.provider_message_id is not None))
         metrics.MESSAGES_FAILED.inc(sum(1 for o in recorded if o.failure_reason is not None))
 
@@ -332,20 +332,20 @@ class Dispatcher(RoundLoop):
     async def _submit_templates(self) -> int:
         now = utcnow()
         lease = timedelta(seconds=self.settings.dispatch_lease_seconds)
-        async with self.db.session(write=True) as session:
+        async with self.db.tx(write=True) as tx:
             ids = await claims.claim_template_submissions(
-                session, now=now, lease=lease, limit=TEMPLATE_BATCH
+                tx, now=now, lease=lease, limit=TEMPLATE_BATCH
             )
-            await session.commit()
+            await tx.commit()
         for template_id in ids:
             await self._submit_template(template_id)
         return len(ids)
 
     async def _submit_template(self, template_id: uuid.UUID) -> None:
         """Load, hand over with no transaction open (the call may take seconds), record."""
-        async with self.db.session(write=False) as session:
+        async with self.db.tx(write=False) as tx:
             row = (
-                await session.execute(
+                await tx.session.execute(
                     select(Template, ApiAccount)
                     .join(ApiAccount, ApiAccount.id == Template.account_id)
                     .where(Template.id == template_id)
@@ -374,8 +374,8 @@ class Dispatcher(RoundLoop):
             if isinstance(exc, SendError) and exc.retryable:
                 return  # the lease on submitted_at expires and it is tried again
             rejection = str(exc)[:500]
-        async with self.db.session(write=True) as session:
-            stored = await session.get(Template, template_id)
+        async with self.db.tx(write=True) as tx:
+            stored = await tx.session.get(Template, template_id)
             if stored is None:
                 return
             if provider_id is not None:
@@ -383,7 +383,7 @@ class Dispatcher(RoundLoop):
             elif stored.status == TemplateStatus.pending:
                 stored.status = TemplateStatus.rejected
                 stored.rejection_reason = rejection
-            await session.commit()
+            await tx.commit()
 
     async def maintain(self) -> None:
         """Periodic upkeep: held status reports, expired idempotency keys, templates.
@@ -395,12 +395,12 @@ class Dispatcher(RoundLoop):
         now = asyncio.get_running_loop().time()
         if now >= self._next_sweep:
             self._next_sweep = now + 30.0
-            async with self.db.session(write=True) as session:
+            async with self.db.tx(write=True) as tx:
                 await messages.apply_held_reports(
-                    session, max_age=timedelta(days=self.settings.held_report_days)
+                    tx, max_age=timedelta(days=self.settings.held_report_days)
                 )
-                await idempotency.forget_expired(session)
-                await session.commit()
+                await idempotency.forget_expired(tx)
+                await tx.commit()
         if now >= self._next_template_sync:
             self._next_template_sync = now + self.settings.template_sync_interval
             await template_sync.sync_all(self.db, self.channels)
@@ -416,9 +416,9 @@ class Dispatcher(RoundLoop):
         after: uuid.UUID | None = None
         resumed = 0
         while True:
-            async with self.db.session(write=False) as session:
+            async with self.db.tx(write=False) as tx:
                 page = await messages.awaiting_reports(
-                    session,
+                    tx,
                     channel="sandbox",
                     provider_prefix=SANDBOX_PREFIX,
                     after=after,

@@ -34,8 +34,8 @@ async def sync_account(
     db: Database, channels: ChannelRegistry, *, account_id: uuid.UUID
 ) -> SyncResult:
     """Import and update one account's templates from its channel."""
-    async with db.session(write=False) as session:
-        account = await session.get(ApiAccount, account_id)
+    async with db.tx(write=False) as tx:
+        account = await tx.session.get(ApiAccount, account_id)
     if account is None:
         raise NotFound(f"API account {account_id} does not exist")
     try:
@@ -48,19 +48,19 @@ async def sync_account(
         remote = await source.list_templates(dict(account.channel_settings or {}))
     except SendError as exc:
         raise Unprocessable(f"WhatsApp did not list the templates: {exc.reason}") from None
-    async with db.session(write=True) as session:
-        fresh = await session.get(ApiAccount, account_id)
+    async with db.tx(write=True) as tx:
+        fresh = await tx.session.get(ApiAccount, account_id)
         if fresh is None:
             raise NotFound(f"API account {account_id} does not exist")
-        created, updated = await templates.sync(session, account=fresh, remote=remote)
-        await session.commit()
+        created, updated = await templates.sync(tx, account=fresh, remote=remote)
+        await tx.commit()
     return SyncResult(listed=len(remote), created=created, updated=updated)
 
 
 async def sync_all(db: Database, channels: ChannelRegistry) -> None:
     """Every Cloud API account, one after another; one failure does not stop the rest."""
-    async with db.session(write=False) as session:
-        ids = [a.id for a in await accounts.on_channel(session, channel=CLOUD_API)]
+    async with db.tx(write=False) as tx:
+        ids = [a.id for a in await accounts.on_channel(tx, channel=CLOUD_API)]
     for account_id in ids:
         try:
             result = await sync_account(db, channels, account_id=account_id)

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from msgboxx.core.errors import Unprocessable
 from msgboxx.db import utcnow
+from msgboxx.db.tx import Tx
 from msgboxx.idempotency.models import IdempotentResponse
 
 KEEP_FOR = timedelta(hours=24)
@@ -42,15 +42,15 @@ def check_key(key: str) -> str:
 
 
 async def replay(
-    session: AsyncSession, *, user_id: uuid.UUID, key: str, fingerprint: str
+    tx: Tx, *, user_id: uuid.UUID, key: str, fingerprint: str
 ) -> StoredResponse | None:
     """The first answer given for this key, if one is still kept."""
-    stored = await session.get(IdempotentResponse, (user_id, key))
+    stored = await tx.session.get(IdempotentResponse, (user_id, key))
     if stored is None:
         return None
     if stored.created_at < utcnow() - KEEP_FOR:
-        await session.delete(stored)
-        await session.flush()
+        await tx.session.delete(stored)
+        await tx.session.flush()
         return None
     if stored.fingerprint != fingerprint:
         raise Unprocessable(
@@ -61,7 +61,7 @@ async def replay(
 
 
 def remember(
-    session: AsyncSession,
+    tx: Tx,
     *,
     user_id: uuid.UUID,
     key: str,
@@ -69,15 +69,15 @@ def remember(
     status_code: int,
     body: bytes,
 ) -> None:
-    session.add(
+    tx.session.add(
         IdempotentResponse(
             user_id=user_id, key=key, fingerprint=fingerprint, status_code=status_code, body=body
         )
     )
 
 
-async def forget_expired(session: AsyncSession) -> int:
-    result = await session.execute(
+async def forget_expired(tx: Tx) -> int:
+    result = await tx.session.execute(
         delete(IdempotentResponse).where(IdempotentResponse.created_at < utcnow() - KEEP_FOR)
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -13,7 +13,7 @@ from msgboxx.messages import service
 from msgboxx.messages.schemas import MessageCreate, MessageFilters, MessageOut
 from msgboxx.observability import metrics
 from msgboxx.web import openapi
-from msgboxx.web.deps import CurrentUser, Page, Session
+from msgboxx.web.deps import CurrentUser, Page, UnitOfWork
 from msgboxx.web.routing import AliasedRouter
 from msgboxx.web.writes import answer, commit_and_answer
 
@@ -38,13 +38,13 @@ router = AliasedRouter(singular="/message", plural="/messages", tags=["Messages"
     },
 )
 async def send_message(
-    body: MessageCreate, request: Request, session: Session, user: CurrentUser
+    body: MessageCreate, request: Request, tx: UnitOfWork, user: CurrentUser
 ) -> Response:
     """Accept a session message; it is committed before this answers 201."""
 
     async def produce() -> MessageOut:
         accepted = await service.send_session(
-            session,
+            tx,
             user,
             account_id=body.apiAccountId,
             contact_id=body.contactId,
@@ -54,21 +54,21 @@ async def send_message(
         metrics.MESSAGES_ACCEPTED.inc()
         return accepted
 
-    return await commit_and_answer(request, session, user, payload=body, produce=produce)
+    return await commit_and_answer(request, tx, user, payload=body, produce=produce)
 
 
 @router.get("/message", response_model=Envelope[MessageOut], operation_id="listMessages")
 async def list_messages(
-    session: Session,
+    tx: UnitOfWork,
     user: CurrentUser,
     page: Page,
     filters: Annotated[MessageFilters, Query()],
 ) -> Envelope[MessageOut]:
     """With neither fromDate nor toDate, only the last 24 hours."""
-    rows, total = await service.list_messages(session, user, page, filters)
+    rows, total = await service.list_messages(tx, user, page, filters)
     return envelope([MessageOut.of(m) for m in rows], total=total, request=page)
 
 
 @router.get("/message/{messageId}", response_model=MessageOut, operation_id="getMessage")
-async def get_message(messageId: uuid.UUID, session: Session, user: CurrentUser) -> Response:
-    return answer(await service.get(session, user, messageId))
+async def get_message(messageId: uuid.UUID, tx: UnitOfWork, user: CurrentUser) -> Response:
+    return answer(await service.get(tx, user, messageId))

@@ -10,7 +10,6 @@ from typing import Any, cast
 
 from sqlalchemy import Select, Table, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
 from msgboxx.accounts import service as accounts
@@ -19,17 +18,18 @@ from msgboxx.auth.service import Principal
 from msgboxx.contacts import service as contacts
 from msgboxx.contacts.models import Contact
 from msgboxx.core.errors import NotFound, Unprocessable
+from msgboxx.core.events import EventType
 from msgboxx.core.wire import PageRequest
 from msgboxx.db import utcnow
-from msgboxx.db.engine import OUTBOUND_QUEUED, wakes_other_processes
+from msgboxx.db.engine import wakes_other_processes
 from msgboxx.db.paging import fetch_page
 from msgboxx.db.prepared import Prepared
+from msgboxx.db.tx import Tx, Work
 from msgboxx.messages import window
 from msgboxx.messages.models import Message, PendingStatusReport
 from msgboxx.messages.schemas import SHOWN_COLUMNS, MessageFilters, MessageOut
 from msgboxx.messages.status import RANK, MessageStatus, implied, may_move
-from msgboxx.webhooks import service as webhooks
-from msgboxx.webhooks.models import EventType
+from msgboxx.webhooks.outbox import subscribed
 
 OUTBOUND = "Outbound"
 INBOUND = "Inbound"
@@ -57,7 +57,7 @@ class Recipient:
     inbox_id: uuid.UUID
     last_inbound_at: datetime | None
     status: str
-    # Whether any webhook subscription covers the account (see webhooks.unheard).
+    # Whether any webhook subscription covers the account (see Tx.unheard).
     subscribed: bool
 
 
@@ -71,7 +71,7 @@ def _recipient_query(
             Inbox.id,
             Contact.last_inbound_at,
             Contact.status,
-            webhooks.subscribed(Contact.account_id),
+            subscribed(Contact.account_id),
         )
         .join(Inbox, Inbox.account_id == Contact.account_id)
         .where(
@@ -86,18 +86,18 @@ _RECIPIENT = {admin: Prepared(_recipient_query(admin=admin)) for admin in (True,
 
 
 async def recipient(
-    session: AsyncSession, principal: Principal, *, account_id: uuid.UUID, contact_id: uuid.UUID
+    tx: Tx, principal: Principal, *, account_id: uuid.UUID, contact_id: uuid.UUID
 ) -> Recipient:
     """Load the contact (visible or 404) and check it belongs to the account (or 422)."""
     row = await _RECIPIENT[principal.is_admin].first(
-        session, {"contact_id": contact_id, **accounts.visibility(principal)}
+        tx, {"contact_id": contact_id, **accounts.visibility(principal)}
     )
     if row is None:
-        await accounts.get(session, principal, account_id)  # 404 the account first if unseen
+        await accounts.get(tx, principal, account_id)  # 404 the account first if unseen
         raise NotFound(f"contact {contact_id} was not found")
     to = Recipient(*row)
     if to.account_id != account_id:
-        await accounts.get(session, principal, account_id)
+        await accounts.get(tx, principal, account_id)
         raise Unprocessable.for_field(
             "contactId", "this contact does not belong to the given API account"
         )
@@ -105,7 +105,7 @@ async def recipient(
 
 
 async def send_session(
-    session: AsyncSession,
+    tx: Tx,
     principal: Principal,
     *,
     account_id: uuid.UUID,
@@ -121,12 +121,12 @@ async def send_session(
     if contact_id is None:
         assert mobile_number is not None  # the schema requires one of the two
         contact_id = await contacts.id_by_number(
-            session, principal, account_id=account_id, mobile_number=mobile_number
+            tx, principal, account_id=account_id, mobile_number=mobile_number
         )
-    to = await recipient(session, principal, account_id=account_id, contact_id=contact_id)
+    to = await recipient(tx, principal, account_id=account_id, contact_id=contact_id)
     now = utcnow()
     window.ensure_open(to.last_inbound_at, now=now)
-    _row, accepted = await _insert_outbound(session, to=to, content=Outbound(text), now=now)
+    _row, accepted = await _insert_outbound(tx, to=to, content=Outbound(text), now=now)
     return accepted
 
 
@@ -149,23 +149,21 @@ class Outbound:
     template_parameters: list[str] | None = None
 
 
-async def enqueue(
-    session: AsyncSession, *, to: Recipient, content: Outbound, now: datetime
-) -> Message:
+async def enqueue(tx: Tx, *, to: Recipient, content: Outbound, now: datetime) -> Message:
     """Add an outbound message as Pending and due now, as a model; the caller commits.
 
     For callers that link the message to a model of their own (a broadcast): it
     is attached to the session as the persisted row it is.
     """
-    row, _accepted = await _insert_outbound(session, to=to, content=content, now=now)
+    row, _accepted = await _insert_outbound(tx, to=to, content=content, now=now)
     message = Message(**row)
     make_transient_to_detached(message)
-    session.add(message)
+    tx.session.add(message)
     return message
 
 
 async def _insert_outbound(
-    session: AsyncSession, *, to: Recipient, content: Outbound, now: datetime
+    tx: Tx, *, to: Recipient, content: Outbound, now: datetime
 ) -> tuple[dict[str, Any], MessageOut]:
     """Insert an outbound message, Pending and due now; its row and its API view.
 
@@ -191,13 +189,12 @@ async def _insert_outbound(
         attempts=0,
         next_attempt_at=now,
     )
-    await _INSERT_MESSAGE[session.get_bind().dialect.name].execute(session, values)
-    session.info[OUTBOUND_QUEUED] = True  # and dispatchers in this process
+    await _INSERT_MESSAGE[tx.session.get_bind().dialect.name].execute(tx, values)
+    tx.leaves(Work.outbound)  # and dispatchers in this process
     accepted = MessageOut.of_row(values)
     if not to.subscribed:
-        webhooks.unheard(session, [to.account_id])
-    webhooks.emit(
-        session,
+        tx.unheard([to.account_id])
+    tx.emit(
         account_id=to.account_id,
         event_type=EventType.message_created,
         data=accepted,
@@ -216,10 +213,10 @@ def _visible_message_query(*, admin: bool) -> Select[*tuple[Any, ...]]:
 _VISIBLE_MESSAGE = {admin: Prepared(_visible_message_query(admin=admin)) for admin in (True, False)}
 
 
-async def get(session: AsyncSession, principal: Principal, message_id: uuid.UUID) -> MessageOut:
+async def get(tx: Tx, principal: Principal, message_id: uuid.UUID) -> MessageOut:
     """One message as the API shows it, or 404 (also when another tenant owns it)."""
     row = await _VISIBLE_MESSAGE[principal.is_admin].first(
-        session, {"message_id": message_id, **accounts.visibility(principal)}
+        tx, {"message_id": message_id, **accounts.visibility(principal)}
     )
     if row is None:
         raise NotFound(f"message {message_id} was not found")
@@ -227,7 +224,7 @@ async def get(session: AsyncSession, principal: Principal, message_id: uuid.UUID
 
 
 async def list_messages(
-    session: AsyncSession, principal: Principal, page: PageRequest, filters: MessageFilters
+    tx: Tx, principal: Principal, page: PageRequest, filters: MessageFilters
 ) -> tuple[list[Message], int]:
     """Newest first; with neither date given, only the last 24 hours (the contract)."""
     start, end = filters.from_utc, filters.to_utc_exclusive
@@ -248,12 +245,12 @@ async def list_messages(
     )
     if end is not None:
         query = query.where(Message.created_at < end)
-    return await fetch_page(session, query, page)
+    return await fetch_page(tx, query, page)
 
 
-async def _hold(session: AsyncSession, report: Report) -> None:
+async def _hold(tx: Tx, report: Report) -> None:
     """Keep an early report once (a repeat of it is a no-op, also under concurrency)."""
-    dialect = session.get_bind().dialect.name
+    dialect = tx.session.get_bind().dialect.name
     values = {
         "provider_message_id": report.provider_message_id[:200],
         "status": report.status.value,
@@ -263,7 +260,7 @@ async def _hold(session: AsyncSession, report: Report) -> None:
         "received_at": utcnow(),
     }
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await session.execute(insert(PendingStatusReport).values(**values).on_conflict_do_nothing())
+    await tx.session.execute(insert(PendingStatusReport).values(**values).on_conflict_do_nothing())
 
 
 def status_changes(
@@ -305,19 +302,15 @@ def status_changes(
     return changes
 
 
-def _announce(
-    session: AsyncSession, snapshot: MessageOut, *, template_id: uuid.UUID | None
-) -> None:
+def _announce(tx: Tx, snapshot: MessageOut, *, template_id: uuid.UUID | None) -> None:
     """Every transition is announced to webhook subscribers, in the same transaction."""
-    webhooks.emit(
-        session,
+    tx.emit(
         account_id=snapshot.apiAccountId,
         event_type=EventType.message_status,
         data=snapshot,
     )
     if template_id is not None:  # a template send is a broadcast
-        webhooks.emit(
-            session,
+        tx.emit(
             account_id=snapshot.apiAccountId,
             event_type=EventType.broadcast_status,
             data=snapshot,
@@ -370,7 +363,7 @@ def _read_listened(columns: Sequence[str], *, by: str) -> Prepared:
     return Prepared(
         select(
             *(_MESSAGES.c[column] for column in columns),
-            webhooks.subscribed(Message.account_id),
+            subscribed(Message.account_id),
         ).where(_MESSAGES.c[by].in_(bindparam("ids", expanding=True)))
     )
 
@@ -387,25 +380,25 @@ _SET_STATUS = _update_by_id(_STATUS_COLUMNS)
 
 
 def _rows_by(
-    session: AsyncSession, found: Sequence[Sequence[Any]], columns: Sequence[str], *, key: str
+    tx: Tx, found: Sequence[Sequence[Any]], columns: Sequence[str], *, key: str
 ) -> dict[Any, dict[str, Any]]:
     """Messages read with their ``columns`` and a last "anyone subscribed?" flag, by ``key``.
 
-    Accounts no subscription covers are marked unheard (see ``webhooks.unheard``)
+    Accounts no subscription covers are marked unheard (see ``Tx.unheard``)
     so the changes announced for them write nothing.
     """
     rows: dict[Any, dict[str, Any]] = {}
     unheard = set()
-    for *values, subscribed in found:
+    for *values, listened in found:
         row = dict(zip(columns, values, strict=True))
         rows[row[key]] = row
-        if not subscribed:
+        if not listened:
             unheard.add(row["account_id"])
-    webhooks.unheard(session, unheard)
+    tx.unheard(unheard)
     return rows
 
 
-async def apply_reports(session: AsyncSession, reports: Sequence[Report]) -> int:
+async def apply_reports(tx: Tx, reports: Sequence[Report]) -> int:
     """Apply a batch of delivery reports in order; returns how many changed something.
 
     Repeated and late reports change nothing; one for an id not recorded yet is
@@ -417,14 +410,14 @@ async def apply_reports(session: AsyncSession, reports: Sequence[Report]) -> int
     session that holds no model of these messages.
     """
     ids = list({report.provider_message_id for report in reports})
-    found = await _REPORTED.all(session, {"ids": ids}) if ids else []
-    rows = _rows_by(session, found, _REPORTED_COLUMNS, key="provider_message_id")
+    found = await _REPORTED.all(tx, {"ids": ids}) if ids else []
+    rows = _rows_by(tx, found, _REPORTED_COLUMNS, key="provider_message_id")
     changed: dict[uuid.UUID, dict[str, Any]] = {}
     applied = 0
     for report in reports:
         message = rows.get(report.provider_message_id)
         if message is None:
-            await _hold(session, report)
+            await _hold(tx, report)
             continue
         if report.account_id is not None and message["account_id"] != report.account_id:
             continue  # another account's message: not this reporter's to change
@@ -440,9 +433,9 @@ async def apply_reports(session: AsyncSession, reports: Sequence[Report]) -> int
         )
         changed[message["id"]] = message
         applied += 1
-        _announce(session, MessageOut.of_row(message), template_id=message["template_id"])
+        _announce(tx, MessageOut.of_row(message), template_id=message["template_id"])
     await _SET_STATUS.execute_many(
-        session,
+        tx,
         [
             {"message_id": message["id"], **{c: message[c] for c in _STATUS_COLUMNS}}
             for message in changed.values()
@@ -473,7 +466,7 @@ _SET_RECORDED = _update_by_id(_RECORDED_COLUMNS)
 
 
 async def record_sends(
-    session: AsyncSession, *, owner: str, outcomes: Sequence[SendOutcome], at: datetime
+    tx: Tx, *, owner: str, outcomes: Sequence[SendOutcome], at: datetime
 ) -> list[SendOutcome]:
     """Record what became of claimed sends, each only if ``owner`` still holds its lease.
 
@@ -484,8 +477,8 @@ async def record_sends(
     here once, and models cost more than the statements (one read, and one
     UPDATE per message sent in one call).
     """
-    found = await _LEASED.all(session, {"ids": [outcome.message_id for outcome in outcomes]})
-    rows = _rows_by(session, found, _LEASED_COLUMNS, key="id")
+    found = await _LEASED.all(tx, {"ids": [outcome.message_id for outcome in outcomes]})
+    rows = _rows_by(tx, found, _LEASED_COLUMNS, key="id")
     recorded: list[SendOutcome] = []
     for outcome in outcomes:
         message = rows.get(outcome.message_id)
@@ -508,26 +501,26 @@ async def record_sends(
                     message.__getitem__, moved, at=at, failure_reason=outcome.failure_reason
                 )
             )
-            _announce(session, MessageOut.of_row(message), template_id=message["template_id"])
+            _announce(tx, MessageOut.of_row(message), template_id=message["template_id"])
     await _SET_RECORDED.execute_many(
-        session,
+        tx,
         [
             {"message_id": o.message_id, **{c: rows[o.message_id][c] for c in _RECORDED_COLUMNS}}
             for o in recorded
         ],
     )
     sent = [o.provider_message_id for o in recorded if o.provider_message_id is not None]
-    await _apply_held(session, provider_message_ids=sent)
+    await _apply_held(tx, provider_message_ids=sent)
     return recorded
 
 
-async def apply_held_reports(session: AsyncSession, *, max_age: timedelta) -> int:
+async def apply_held_reports(tx: Tx, *, max_age: timedelta) -> int:
     """Apply held reports whose message now has its id; forget those older than ``max_age``.
 
     The sweep closes the one gap :func:`record_sends` leaves on PostgreSQL:
     a report held by a transaction that committed while the id was being recorded.
     """
-    matched = await session.scalars(
+    matched = await tx.session.scalars(
         select(PendingStatusReport.provider_message_id)
         .join(Message, Message.provider_message_id == PendingStatusReport.provider_message_id)
         .distinct()
@@ -535,8 +528,8 @@ async def apply_held_reports(session: AsyncSession, *, max_age: timedelta) -> in
     )
     ids = list(matched)
     if ids:
-        await _apply_held(session, provider_message_ids=ids)
-    await session.execute(
+        await _apply_held(tx, provider_message_ids=ids)
+    await tx.session.execute(
         delete(PendingStatusReport).where(PendingStatusReport.received_at < utcnow() - max_age)
     )
     return len(ids)
@@ -554,7 +547,7 @@ class HandedOff:
 
 
 async def awaiting_reports(
-    session: AsyncSession,
+    tx: Tx,
     *,
     channel: str,
     provider_prefix: str,
@@ -585,7 +578,7 @@ async def awaiting_reports(
         query = query.where(Message.id > after)
     return [
         HandedOff(message_id, provider_id, MessageStatus(status), sent_at)
-        for message_id, provider_id, status, sent_at in await session.execute(query)
+        for message_id, provider_id, status, sent_at in await tx.session.execute(query)
         if provider_id is not None and sent_at is not None  # both filtered on; for the types
     ]
 
@@ -606,21 +599,21 @@ _FORGET_HELD = delete(_HELD).where(
 )
 
 
-async def _apply_held(session: AsyncSession, *, provider_message_ids: list[str]) -> None:
+async def _apply_held(tx: Tx, *, provider_message_ids: list[str]) -> None:
     if not provider_message_ids:
         return
     held = [
         Report(pid, MessageStatus(status), at, reason, account_id)
         for pid, status, at, reason, account_id in await _HELD_FOR.all(
-            session, {"ids": provider_message_ids}
+            tx, {"ids": provider_message_ids}
         )
     ]
     if not held:
         return
     # Lowest rank first so each step's time fills in; Failed (no rank) last.
     held.sort(key=lambda report: RANK.get(report.status, 99))
-    await apply_reports(session, held)
-    await session.execute(
+    await apply_reports(tx, held)
+    await tx.session.execute(
         _FORGET_HELD,
         [
             {"pid": report.provider_message_id, "held_status": report.status.value}
@@ -630,7 +623,7 @@ async def _apply_held(session: AsyncSession, *, provider_message_ids: list[str])
 
 
 async def record_inbound(
-    session: AsyncSession,
+    tx: Tx,
     *,
     account: ApiAccount,
     inbox_id: uuid.UUID,
@@ -641,7 +634,7 @@ async def record_inbound(
     at: datetime,
 ) -> Message | None:
     """Store a customer's message and extend the window; None for a repeat."""
-    duplicate = await session.scalar(
+    duplicate = await tx.session.scalar(
         select(Message.id).where(Message.provider_message_id == provider_message_id)
     )
     if duplicate is not None:
@@ -660,10 +653,9 @@ async def record_inbound(
         provider_message_id=provider_message_id,
         created_at=at,
     )
-    session.add(message)
-    await session.flush()
-    webhooks.emit(
-        session,
+    tx.session.add(message)
+    await tx.session.flush()
+    tx.emit(
         account_id=account.id,
         event_type=EventType.message_inbound,
         data=MessageOut.of(message),
@@ -671,9 +663,9 @@ async def record_inbound(
     return message
 
 
-async def erase_text_of_contact(session: AsyncSession, *, contact_id: uuid.UUID) -> None:
+async def erase_text_of_contact(tx: Tx, *, contact_id: uuid.UUID) -> None:
     """Right to erasure: the words go, the counts stay, and nothing more is sent."""
-    await session.execute(
+    await tx.session.execute(
         update(Message)
         .where(Message.contact_id == contact_id, Message.status == MessageStatus.pending)
         .values(
@@ -683,4 +675,6 @@ async def erase_text_of_contact(session: AsyncSession, *, contact_id: uuid.UUID)
             next_attempt_at=None,
         )
     )
-    await session.execute(update(Message).where(Message.contact_id == contact_id).values(text=None))
+    await tx.session.execute(
+        update(Message).where(Message.contact_id == contact_id).values(text=None)
+    )

@@ -12,7 +12,7 @@ from msgboxx.templates import service
 from msgboxx.templates.models import TemplateStatus
 from msgboxx.templates.schemas import TemplateCreate, TemplateOut
 from msgboxx.web import openapi
-from msgboxx.web.deps import CurrentUser, FromDate, Page, Session
+from msgboxx.web.deps import CurrentUser, FromDate, Page, UnitOfWork
 from msgboxx.web.routing import AliasedRouter
 from msgboxx.web.writes import commit_and_answer
 
@@ -21,7 +21,7 @@ router = AliasedRouter(singular="/template", plural="/templates", tags=["Templat
 
 @router.get("/template", response_model=Envelope[TemplateOut], operation_id="listTemplates")
 async def list_templates(
-    session: Session,
+    tx: UnitOfWork,
     user: CurrentUser,
     page: Page,
     fromDate: FromDate,
@@ -29,14 +29,14 @@ async def list_templates(
     status: TemplateStatus | None = None,
 ) -> Envelope[TemplateOut]:
     rows, total = await service.list_templates(
-        session, user, page, account_id=apiAccountId, status=status, created_from=fromDate
+        tx, user, page, account_id=apiAccountId, status=status, created_from=fromDate
     )
     return envelope([TemplateOut.of(t) for t in rows], total=total, request=page)
 
 
 @router.get("/template/{templateId}", response_model=TemplateOut, operation_id="getTemplate")
-async def get_template(templateId: uuid.UUID, session: Session, user: CurrentUser) -> TemplateOut:
-    return TemplateOut.of(await service.get(session, user, templateId))
+async def get_template(templateId: uuid.UUID, tx: UnitOfWork, user: CurrentUser) -> TemplateOut:
+    return TemplateOut.of(await service.get(tx, user, templateId))
 
 
 @router.post(
@@ -56,13 +56,13 @@ async def get_template(templateId: uuid.UUID, session: Session, user: CurrentUse
     },
 )
 async def create_template(
-    body: TemplateCreate, request: Request, session: Session, user: CurrentUser
+    body: TemplateCreate, request: Request, tx: UnitOfWork, user: CurrentUser
 ) -> Response:
     """Admin only: created Pending and submitted to the channel for approval."""
 
     async def produce() -> TemplateOut:
         template = await service.create_for_user(
-            session,
+            tx,
             user,
             account_id=body.apiAccountId,
             name=body.name,
@@ -73,4 +73,4 @@ async def create_template(
         )
         return TemplateOut.of(template)
 
-    return await commit_and_answer(request, session, user, payload=body, produce=produce)
+    return await commit_and_answer(request, tx, user, payload=body, produce=produce)

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from msgboxx.accounts import service as accounts
 from msgboxx.accounts.models import ApiAccount
@@ -18,16 +17,17 @@ from msgboxx.core.errors import Conflict, Forbidden, Unprocessable
 from msgboxx.core.wire import PageRequest
 from msgboxx.db import utcnow
 from msgboxx.db.paging import fetch_page
+from msgboxx.db.tx import Tx
 from msgboxx.templates import placeholders
 from msgboxx.templates.models import Template, TemplateStatus
 
 
-async def get(session: AsyncSession, principal: Principal, template_id: uuid.UUID) -> Template:
-    return await accounts.get_visible(session, principal, Template, template_id, label="template")
+async def get(tx: Tx, principal: Principal, template_id: uuid.UUID) -> Template:
+    return await accounts.get_visible(tx, principal, Template, template_id, label="template")
 
 
 async def list_templates(
-    session: AsyncSession,
+    tx: Tx,
     principal: Principal,
     page: PageRequest,
     *,
@@ -41,11 +41,11 @@ async def list_templates(
         equal={"account_id": account_id, "status": status},
         created_from=created_from,
     )
-    return await fetch_page(session, query, page)
+    return await fetch_page(tx, query, page)
 
 
 async def create(
-    session: AsyncSession,
+    tx: Tx,
     *,
     account: ApiAccount,
     name: str,
@@ -62,7 +62,7 @@ async def create(
     if len(text) > 1024:
         raise Unprocessable.for_field("templateText", "must be at most 1,024 characters")
     account_id = account.id
-    duplicate = await _same_name(session, account_id=account_id, name=name, language=language)
+    duplicate = await _same_name(tx, account_id=account_id, name=name, language=language)
     if duplicate is not None:
         raise _duplicate(duplicate, name=name, language=language)
     template = Template(
@@ -75,20 +75,20 @@ async def create(
         status=status,
         submitted_at=None if status is TemplateStatus.pending else utcnow(),
     )
-    session.add(template)
+    tx.session.add(template)
     try:
-        await session.flush()
+        await tx.session.flush()
     except IntegrityError as exc:  # a concurrent create won the race
-        await session.rollback()  # expires the models loaded: use only the values in hand
-        duplicate = await _same_name(session, account_id=account_id, name=name, language=language)
+        await tx.rollback()  # expires the models loaded: use only the values in hand
+        duplicate = await _same_name(tx, account_id=account_id, name=name, language=language)
         raise _duplicate(duplicate, name=name, language=language) from exc
     return template
 
 
 async def _same_name(
-    session: AsyncSession, *, account_id: uuid.UUID, name: str, language: str
+    tx: Tx, *, account_id: uuid.UUID, name: str, language: str
 ) -> uuid.UUID | None:
-    return await session.scalar(
+    return await tx.session.scalar(
         select(Template.id).where(
             Template.account_id == account_id,
             Template.name == name,
@@ -105,19 +105,17 @@ def _duplicate(template_id: uuid.UUID | None, *, name: str, language: str) -> Co
 
 
 async def create_for_user(
-    session: AsyncSession, principal: Principal, *, account_id: uuid.UUID, **fields: Any
+    tx: Tx, principal: Principal, *, account_id: uuid.UUID, **fields: Any
 ) -> Template:
     if not principal.is_admin:
         raise Forbidden("only an admin may create templates")
-    account = await accounts.get(session, principal, account_id)
-    return await create(session, account=account, **fields)
+    account = await accounts.get(tx, principal, account_id)
+    return await create(tx, account=account, **fields)
 
 
-async def get_for_broadcast(
-    session: AsyncSession, *, template_id: uuid.UUID, account_id: uuid.UUID
-) -> Template:
+async def get_for_broadcast(tx: Tx, *, template_id: uuid.UUID, account_id: uuid.UUID) -> Template:
     """The template a broadcast names: it must be this account's and Approved."""
-    template = await session.get(Template, template_id)
+    template = await tx.session.get(Template, template_id)
     if template is None or template.account_id != account_id:
         raise Unprocessable.for_field(
             "templateId", "no template with this id belongs to the given API account"
@@ -130,24 +128,24 @@ async def get_for_broadcast(
 
 
 async def record_verdict(
-    session: AsyncSession,
+    tx: Tx,
     *,
     template_id: uuid.UUID,
     status: TemplateStatus,
     reason: str | None = None,
 ) -> Template | None:
-    template = await session.get(Template, template_id)
+    template = await tx.session.get(Template, template_id)
     if template is None:
         return None
     template.status = status
     template.rejection_reason = reason if status is TemplateStatus.rejected else None
     template.provider_status = status.value.upper()
-    await session.flush()
+    await tx.session.flush()
     return template
 
 
 async def apply_provider_status(
-    session: AsyncSession,
+    tx: Tx,
     *,
     accounts_of_waba: list[uuid.UUID],
     provider_template_id: str,
@@ -163,7 +161,7 @@ async def apply_provider_status(
     whose id we have not stored yet; a repeat changes nothing.
     """
     found = list(
-        await session.scalars(
+        await tx.session.scalars(
             select(Template).where(
                 Template.account_id.in_(accounts_of_waba),
                 Template.provider_template_id == provider_template_id,
@@ -172,7 +170,7 @@ async def apply_provider_status(
     )
     if not found and name:
         found = list(
-            await session.scalars(
+            await tx.session.scalars(
                 select(Template).where(
                     Template.account_id.in_(accounts_of_waba),
                     Template.name == name,
@@ -194,17 +192,15 @@ async def apply_provider_status(
         template.rejection_reason = rejection
         template.provider_template_id = template.provider_template_id or provider_template_id
         changed += 1
-    await session.flush()
+    await tx.session.flush()
     return changed
 
 
-async def sync(
-    session: AsyncSession, *, account: ApiAccount, remote: list[RemoteTemplate]
-) -> tuple[int, int]:
+async def sync(tx: Tx, *, account: ApiAccount, remote: list[RemoteTemplate]) -> tuple[int, int]:
     """Bring the account's templates in step with the network's list: (created, updated)."""
     existing = {
         (t.name, t.language): t
-        for t in await session.scalars(select(Template).where(Template.account_id == account.id))
+        for t in await tx.session.scalars(select(Template).where(Template.account_id == account.id))
     }
     created = updated = 0
     for item in remote:
@@ -213,7 +209,7 @@ async def sync(
         if template is None:
             if placeholders.check_numbering(item.text):
                 continue  # not a shape a broadcast can fill
-            session.add(
+            tx.session.add(
                 Template(
                     account_id=account.id,
                     name=item.name,
@@ -241,5 +237,5 @@ async def sync(
         template.provider_template_id = item.provider_template_id
         if before != (template.status, template.provider_status, template.text, template.category):
             updated += 1
-    await session.flush()
+    await tx.session.flush()
     return created, updated

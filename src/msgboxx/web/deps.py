@@ -1,4 +1,4 @@
-"""Dependencies every router uses: the session, the caller, the page.
+"""Dependencies every router uses: the unit of work, the caller, the page.
 
 Each is ``async`` even where it awaits nothing: FastAPI runs a plain ``def``
 dependency in a thread pool, a hop per request that cost more than the work.
@@ -11,12 +11,12 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from msgboxx.auth import service as auth
 from msgboxx.core.errors import Unauthorized
 from msgboxx.core.wire import DateOrInstant, PageRequest, as_utc
 from msgboxx.db import Database
+from msgboxx.db.tx import Tx
 from msgboxx.settings import Settings
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -32,13 +32,13 @@ def settings(request: Request) -> Settings:
     return value
 
 
-async def session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A read session for reads, the writer for anything that may change data."""
-    async with database(request).session(write=request.method not in _READ_METHODS) as s:
-        yield s
+async def unit_of_work(request: Request) -> AsyncIterator[Tx]:
+    """A unit of work on a reader for reads, on the writer for anything that may change data."""
+    async with database(request).tx(write=request.method not in _READ_METHODS) as tx:
+        yield tx
 
 
-Session = Annotated[AsyncSession, Depends(session)]
+UnitOfWork = Annotated[Tx, Depends(unit_of_work)]
 
 
 def bearer_token(request: Request) -> str:
@@ -57,15 +57,15 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-async def principal(request: Request, db_session: Session) -> auth.Principal:
-    """The caller, looked up in the request's own session.
+async def principal(request: Request, tx: UnitOfWork) -> auth.Principal:
+    """The caller, looked up in the request's own unit of work.
 
     On SQLite the writer's statements run inline (:mod:`msgboxx.db.inline`), so a
     write request holds the writer only between two turns of the loop; on
-    PostgreSQL a second session would take a second pooled connection.
+    PostgreSQL a second one would take a second pooled connection.
     """
     return await auth.principal_for_token(
-        db_session, token=bearer_token(request), key=settings(request).signing_key
+        tx, token=bearer_token(request), key=settings(request).signing_key
     )
 
 

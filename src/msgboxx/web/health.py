@@ -47,9 +47,9 @@ async def healthz() -> dict[str, str]:
 async def readyz(request: Request) -> Response:
     """503 only for the database; accounts whose channel refuses them are listed, not fatal."""
     try:
-        async with database(request).session(write=False) as session:
-            await session.execute(text("SELECT 1"))
-            unhealthy = await accounts.unhealthy(session)
+        async with database(request).tx(write=False) as tx:
+            await tx.session.execute(text("SELECT 1"))
+            unhealthy = await accounts.unhealthy(tx)
     except Exception as exc:  # any failure means not ready; say which
         return JSONResponse(
             {"status": "unavailable", "database": f"unreachable: {type(exc).__name__}"},

@@ -7,10 +7,10 @@ from collections.abc import Awaitable, Callable
 from fastapi import Request
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from msgboxx.auth.service import Principal
+from msgboxx.db.tx import Tx
 from msgboxx.idempotency import service as idempotency
 
 JSON = "application/json"
@@ -18,7 +18,7 @@ JSON = "application/json"
 
 async def commit_and_answer(
     request: Request,
-    session: AsyncSession,
+    tx: Tx,
     principal: Principal,
     *,
     payload: BaseModel,
@@ -40,14 +40,14 @@ async def commit_and_answer(
             body=payload.model_dump_json().encode(),
         )
         stored = await idempotency.replay(
-            session, user_id=principal.user_id, key=key, fingerprint=fingerprint
+            tx, user_id=principal.user_id, key=key, fingerprint=fingerprint
         )
         if stored is not None:
             return _replayed(stored)
     body = (await produce()).model_dump_json().encode()
     if key is not None and fingerprint is not None:
         idempotency.remember(
-            session,
+            tx,
             user_id=principal.user_id,
             key=key,
             fingerprint=fingerprint,
@@ -55,14 +55,14 @@ async def commit_and_answer(
             body=body,
         )
     try:
-        await session.commit()
+        await tx.commit()
     except IntegrityError:
         if key is None or fingerprint is None:
             raise
         # A concurrent request with the same key committed first: answer as it did.
-        await session.rollback()
+        await tx.rollback()
         stored = await idempotency.replay(
-            session, user_id=principal.user_id, key=key, fingerprint=fingerprint
+            tx, user_id=principal.user_id, key=key, fingerprint=fingerprint
         )
         if stored is None:
             raise

@@ -21,11 +21,11 @@ from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy import literal_column, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from msgboxx import __version__
 from msgboxx.core.errors import ProblemError
 from msgboxx.db import Database, utcnow
+from msgboxx.db.tx import Tx
 from msgboxx.dispatch import backoff
 from msgboxx.dispatch.loop import RoundLoop
 from msgboxx.settings import Settings
@@ -61,7 +61,7 @@ class Attempt:
 
 
 async def claim_subscriptions(
-    session: AsyncSession, *, owner: str, now: datetime, lease: timedelta, limit: int
+    tx: Tx, *, owner: str, now: datetime, lease: timedelta, limit: int
 ) -> list[uuid.UUID]:
     """Subscriptions with a pending delivery, not backing off and not leased."""
     has_pending = (
@@ -82,7 +82,7 @@ async def claim_subscriptions(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    claimed = await session.scalars(
+    claimed = await tx.session.scalars(
         update(WebhookSubscription)
         .where(WebhookSubscription.id.in_(due.scalar_subquery()))
         .values(lease_until=now + lease, lease_owner=owner)
@@ -136,11 +136,11 @@ class WebhookSender(RoundLoop):
         if free <= 0:
             return 0
         lease = timedelta(seconds=self.settings.webhook_lease_seconds)
-        async with self.db.session(write=True) as session:
+        async with self.db.tx(write=True) as tx:
             ids = await claim_subscriptions(
-                session, owner=self.owner, now=utcnow(), lease=lease, limit=free
+                tx, owner=self.owner, now=utcnow(), lease=lease, limit=free
             )
-            await session.commit()
+            await tx.commit()
         for subscription_id in ids:
             task = asyncio.create_task(
                 self._work(subscription_id), name=f"webhook:{subscription_id}"
@@ -172,8 +172,8 @@ class WebhookSender(RoundLoop):
                 "webhook delivery failed", extra={"subscription_id": str(subscription_id)}
             )
         finally:
-            async with self.db.session(write=True) as session:
-                await session.execute(
+            async with self.db.tx(write=True) as tx:
+                await tx.session.execute(
                     update(WebhookSubscription)
                     .where(
                         WebhookSubscription.id == subscription_id,
@@ -181,18 +181,18 @@ class WebhookSender(RoundLoop):
                     )
                     .values(lease_until=None, lease_owner=None)
                 )
-                await session.commit()
+                await tx.commit()
 
     async def _deliver_in_order(self, subscription_id: uuid.UUID) -> None:
         started = time.monotonic()
         budget = self.settings.webhook_lease_seconds / 2
-        async with self.db.session(write=False) as session:
-            subscription = await session.get(WebhookSubscription, subscription_id)
+        async with self.db.tx(write=False) as tx:
+            subscription = await tx.session.get(WebhookSubscription, subscription_id)
             if subscription is None:
                 return
             target, secret = subscription.target_url, subscription.secret
             rows = (
-                await session.execute(
+                await tx.session.execute(
                     select(WebhookDelivery.id, WebhookDelivery.event_id, WebhookDelivery.body)
                     .where(WebhookDelivery.subscription_id == subscription_id, _IS_PENDING)
                     .order_by(WebhookDelivery.created_at, WebhookDelivery.id)
@@ -255,9 +255,9 @@ class WebhookSender(RoundLoop):
     ) -> bool:
         """Write one attempt and what follows from it; True when the next may go."""
         now = utcnow()
-        async with self.db.session(write=True) as session:
-            subscription = await session.get(WebhookSubscription, subscription_id)
-            delivery = await session.get(WebhookDelivery, delivery_id)
+        async with self.db.tx(write=True) as tx:
+            subscription = await tx.session.get(WebhookSubscription, subscription_id)
+            delivery = await tx.session.get(WebhookDelivery, delivery_id)
             if subscription is None or delivery is None:
                 return False  # unsubscribed meanwhile
             if attempt.gone:
@@ -265,10 +265,10 @@ class WebhookSender(RoundLoop):
                     "receiver answered 410: unsubscribed",
                     extra={"subscription_id": str(subscription_id)},
                 )
-                await session.delete(subscription)  # its deliveries and attempts go with it
-                await session.commit()
+                await tx.session.delete(subscription)  # its deliveries and attempts go with it
+                await tx.commit()
                 return False
-            session.add(
+            tx.session.add(
                 WebhookAttempt(
                     delivery_id=delivery_id,
                     attempted_at=now,
@@ -298,5 +298,5 @@ class WebhookSender(RoundLoop):
                 go_on = False
             if subscription.lease_owner != self.owner:
                 go_on = False  # our lease ran out and another sender has it
-            await session.commit()
+            await tx.commit()
             return go_on

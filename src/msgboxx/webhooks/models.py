@@ -13,16 +13,16 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from msgboxx.core.events import EventType
 from msgboxx.db import Base, UTCDateTime, new_id, utcnow
 
-
-class EventType(enum.StrEnum):
-    message_created = "message.created"
-    message_status = "message.status"
-    message_inbound = "message.inbound"
-    broadcast_status = "broadcast.status"
-    contact_created = "contact.created"
-    contact_updated = "contact.updated"
+__all__ = [
+    "DeliveryStatus",
+    "EventType",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
+]
 
 
 class DeliveryStatus(enum.StrEnum):

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from msgboxx.core.wire import Envelope, envelope
 from msgboxx.web import openapi
-from msgboxx.web.deps import CurrentUser, FromDate, Page, Session, settings
+from msgboxx.web.deps import CurrentUser, FromDate, Page, UnitOfWork, settings
 from msgboxx.web.routing import AliasedRouter
 from msgboxx.web.writes import commit_and_answer
 from msgboxx.webhooks import service
@@ -35,13 +35,13 @@ router = AliasedRouter(singular="/webhook", plural="/webhooks", tags=["Webhooks"
     },
 )
 async def subscribe(
-    body: WebhookCreate, request: Request, session: Session, user: CurrentUser
+    body: WebhookCreate, request: Request, tx: UnitOfWork, user: CurrentUser
 ) -> Response:
     """Subscribe a URL to events; the answer shows the signing secret, once."""
 
     async def produce() -> WebhookCreated:
         subscription = await service.create(
-            session,
+            tx,
             user,
             target_url=body.targetUrl,
             events=body.events,
@@ -51,33 +51,33 @@ async def subscribe(
         )
         return WebhookCreated.of_new(subscription)
 
-    return await commit_and_answer(request, session, user, payload=body, produce=produce)
+    return await commit_and_answer(request, tx, user, payload=body, produce=produce)
 
 
 @router.get("/webhook", response_model=Envelope[WebhookOut], operation_id="listWebhooks")
 async def list_webhooks(
-    session: Session,
+    tx: UnitOfWork,
     user: CurrentUser,
     page: Page,
     fromDate: FromDate,
     apiAccountId: uuid.UUID | None = None,
 ) -> Envelope[WebhookOut]:
     rows, total = await service.list_subscriptions(
-        session, user, page, account_id=apiAccountId, created_from=fromDate
+        tx, user, page, account_id=apiAccountId, created_from=fromDate
     )
     return envelope([WebhookOut.of(s) for s in rows], total=total, request=page)
 
 
 @router.get("/webhook/{webhookId}", response_model=WebhookOut, operation_id="getWebhook")
-async def get_webhook(webhookId: uuid.UUID, session: Session, user: CurrentUser) -> WebhookOut:
-    return WebhookOut.of(await service.get(session, user, webhookId))
+async def get_webhook(webhookId: uuid.UUID, tx: UnitOfWork, user: CurrentUser) -> WebhookOut:
+    return WebhookOut.of(await service.get(tx, user, webhookId))
 
 
 @router.delete("/webhook/{webhookId}", status_code=204, operation_id="deleteWebhook")
-async def unsubscribe(webhookId: uuid.UUID, session: Session, user: CurrentUser) -> Response:
+async def unsubscribe(webhookId: uuid.UUID, tx: UnitOfWork, user: CurrentUser) -> Response:
     """The unsubscribe call of a REST-hook client; pending deliveries are dropped."""
-    await service.delete(session, user, webhookId)
-    await session.commit()
+    await service.delete(tx, user, webhookId)
+    await tx.commit()
     return Response(status_code=204)
 
 
@@ -88,15 +88,13 @@ async def unsubscribe(webhookId: uuid.UUID, session: Session, user: CurrentUser)
 )
 async def list_deliveries(
     webhookId: uuid.UUID,
-    session: Session,
+    tx: UnitOfWork,
     user: CurrentUser,
     page: Page,
     status: DeliveryStatus | None = None,
 ) -> Envelope[DeliveryOut]:
     """Newest first, each with its attempts: status code, latency and error."""
-    rows, total = await service.list_deliveries(
-        session, user, page, webhook_id=webhookId, status=status
-    )
+    rows, total = await service.list_deliveries(tx, user, page, webhook_id=webhookId, status=status)
     return envelope([DeliveryOut.of(d) for d in rows], total=total, request=page)
 
 
@@ -107,9 +105,9 @@ async def list_deliveries(
     operation_id="retryWebhookDelivery",
 )
 async def retry_delivery(
-    webhookId: uuid.UUID, deliveryId: uuid.UUID, session: Session, user: CurrentUser
+    webhookId: uuid.UUID, deliveryId: uuid.UUID, tx: UnitOfWork, user: CurrentUser
 ) -> DeliveryOut:
     """Send a delivery again, now."""
-    delivery = await service.retry(session, user, webhook_id=webhookId, delivery_id=deliveryId)
-    await session.commit()
+    delivery = await service.retry(tx, user, webhook_id=webhookId, delivery_id=deliveryId)
+    await tx.commit()
     return DeliveryOut.of(delivery)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Query, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from msgboxx.channels.cloud_api import webhook
-from msgboxx.web.deps import Session, database
+from msgboxx.web.deps import UnitOfWork, database
 
 router = APIRouter(tags=["WhatsApp webhook"])
 PATH = "/channels/whatsapp/webhook"
@@ -16,13 +16,13 @@ PATH = "/channels/whatsapp/webhook"
 
 @router.get(PATH, response_class=PlainTextResponse)
 async def verify(
-    session: Session,
+    tx: UnitOfWork,
     mode: Annotated[str | None, Query(alias="hub.mode")] = None,
     token: Annotated[str | None, Query(alias="hub.verify_token")] = None,
     challenge: Annotated[str | None, Query(alias="hub.challenge")] = None,
 ) -> Response:
     """Meta's verification: the raw ``hub.challenge`` for the right verify token, else 403."""
-    answer = await webhook.verify_subscription(session, mode=mode, token=token, challenge=challenge)
+    answer = await webhook.verify_subscription(tx, mode=mode, token=token, challenge=challenge)
     return PlainTextResponse(answer)
 
 

@@ -13,7 +13,6 @@ import logging
 from collections.abc import Iterable
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from msgboxx import intake
 from msgboxx.accounts import service as accounts
@@ -21,6 +20,7 @@ from msgboxx.channels.cloud_api import incoming
 from msgboxx.channels.cloud_api.credentials import CHANNEL
 from msgboxx.core.errors import BadRequest, Forbidden, Unauthorized
 from msgboxx.db import Database
+from msgboxx.db.tx import Tx
 
 log = logging.getLogger(__name__)
 SIGNATURE_PREFIX = "sha256="
@@ -37,12 +37,12 @@ def signed_by(raw: bytes, signature: str, *, app_secret: str) -> bool:
 
 
 async def verify_subscription(
-    session: AsyncSession, *, mode: str | None, token: str | None, challenge: str | None
+    tx: Tx, *, mode: str | None, token: str | None, challenge: str | None
 ) -> str:
     """Meta's GET when the callback URL is saved: echo the challenge for our token only."""
     if mode != "subscribe" or not token or challenge is None:
         raise Forbidden("not a WhatsApp webhook verification request")
-    for account in await accounts.on_channel(session, channel=CHANNEL):
+    for account in await accounts.on_channel(tx, channel=CHANNEL):
         expected = str(account.channel_settings.get("verify_token", ""))
         if expected and hmac.compare_digest(expected.encode(), token.encode()):
             return challenge
@@ -52,26 +52,24 @@ async def verify_subscription(
 async def receive(db: Database, *, raw: bytes, signature: str | None) -> intake.IntakeResult:
     """Apply one signed webhook body in one transaction; a repeat changes nothing."""
     for attempt in (1, 2):
-        async with db.session(write=True) as session:
+        async with db.tx(write=True) as tx:
             try:
-                result = await _receive(session, raw=raw, signature=signature)
-                await session.commit()
+                result = await _receive(tx, raw=raw, signature=signature)
+                await tx.commit()
                 return result
             except IntegrityError:
                 # A concurrent delivery of the same report committed first (PostgreSQL);
                 # the second pass finds it and changes nothing.
-                await session.rollback()
+                await tx.rollback()
                 if attempt == 2:
                     raise
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-async def _receive(
-    session: AsyncSession, *, raw: bytes, signature: str | None
-) -> intake.IntakeResult:
+async def _receive(tx: Tx, *, raw: bytes, signature: str | None) -> intake.IntakeResult:
     if not signature or not signature.startswith(SIGNATURE_PREFIX):
         raise Unauthorized("missing X-Hub-Signature-256")
-    signers = _signers(await accounts.on_channel(session, channel=CHANNEL), raw, signature)
+    signers = _signers(await accounts.on_channel(tx, channel=CHANNEL), raw, signature)
     if not signers:
         raise Unauthorized("X-Hub-Signature-256 does not match any connected app")
     try:
@@ -87,7 +85,7 @@ async def _receive(
         log.info("webhook items skipped", extra={"skipped": parsed.skipped[:20]})
     # Whatever the body names, it may only touch the accounts whose secret signed it.
     return await intake.apply(
-        session, parsed.events, within={account.id: account.phone_number for account in signers}
+        tx, parsed.events, within={account.id: account.phone_number for account in signers}
     )
 
 

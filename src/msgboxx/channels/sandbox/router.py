@@ -17,7 +17,7 @@ from msgboxx.core.wire import ApiModel
 from msgboxx.db import utcnow
 from msgboxx.messages.models import Message
 from msgboxx.messages.schemas import MessageOut
-from msgboxx.web.deps import CurrentUser, Session
+from msgboxx.web.deps import CurrentUser, UnitOfWork
 
 router = APIRouter(tags=["Sandbox"])
 
@@ -31,13 +31,13 @@ class SandboxInbound(ApiModel):
 
 @router.post("/sandbox/inbound", status_code=202, response_model=MessageOut)
 @router.post("/sandbox/inbound/", status_code=202, include_in_schema=False)
-async def inbound(body: SandboxInbound, session: Session, user: CurrentUser) -> MessageOut:
+async def inbound(body: SandboxInbound, tx: UnitOfWork, user: CurrentUser) -> MessageOut:
     """A customer writes to one of your sandbox numbers: window opened, contact created."""
     to = phones.normalise(body.to, field="to")
-    account = await accounts.find_by_phone_number(session, to)
+    account = await accounts.find_by_phone_number(tx, to)
     if account is None or account.channel != "sandbox":
         raise NotFound(f"no sandbox API account has the number {to}")
-    await accounts.get(session, user, account.id)  # 404 unless this user can see it
+    await accounts.get(tx, user, account.id)  # 404 unless this user can see it
     sender = phones.normalise(body.from_, field="from", region=account.region)
     provider_id = f"wamid.sandbox.in.{uuid.uuid4().hex}"
     event = InboundText(
@@ -48,10 +48,10 @@ async def inbound(body: SandboxInbound, session: Session, user: CurrentUser) -> 
         at=utcnow(),
         profile_name=body.name,
     )
-    await intake.apply(session, [event])
-    message = await session.scalar(
+    await intake.apply(tx, [event])
+    message = await tx.session.scalar(
         select(Message).where(Message.provider_message_id == provider_id)
     )
-    await session.commit()
+    await tx.commit()
     assert message is not None
     return MessageOut.of(message)

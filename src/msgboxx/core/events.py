@@ -1,0 +1,35 @@
+"""What a change announces: events any domain emits and the webhooks domain delivers.
+
+The types live here, below every domain, so a domain announces a change to its
+unit of work without knowing who listens (``Tx.emit``); the webhooks domain
+turns the events of a committing transaction into deliveries.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from msgboxx.core.wire import ApiModel
+
+
+class EventType(enum.StrEnum):
+    message_created = "message.created"
+    message_status = "message.status"
+    message_inbound = "message.inbound"
+    broadcast_status = "broadcast.status"
+    contact_created = "contact.created"
+    contact_updated = "contact.updated"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A change of one account, as the API showed the resource when it happened."""
+
+    id: str
+    account_id: uuid.UUID
+    type: EventType
+    data: ApiModel
+    at: datetime

@@ -1,0 +1,87 @@
+"""The composition root: what a process opens and runs, wired once for every shape.
+
+The server (``msgboxx serve``, with or without dispatching) and ``msgboxx
+worker`` open the same database, the same channels and the same background
+work here; the domains never wire themselves to each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+
+from msgboxx import intake
+from msgboxx.channels.base import ChannelEvent
+from msgboxx.channels.registry import ChannelRegistry
+from msgboxx.db import Database, Work
+from msgboxx.dispatch.dispatcher import Dispatcher
+from msgboxx.settings import Settings
+from msgboxx.webhooks import outbox
+from msgboxx.webhooks.delivery import WebhookSender
+
+
+def open_database(settings: Settings) -> Database:
+    """The process's database, whose units of work write their events to the webhook outbox."""
+    return Database(settings, outbox=outbox.write)
+
+
+def open_channels(db: Database, settings: Settings) -> ChannelRegistry:
+    """The channels, each reporting what the network tells it through the intake."""
+
+    async def report(events: Sequence[ChannelEvent]) -> object:
+        return await intake.apply_batch(db, events)
+
+    return ChannelRegistry(settings, report=report)
+
+
+class Background:
+    """The dispatcher and the webhook sender of one process, woken by the commits that feed them."""
+
+    def __init__(self, db: Database, channels: ChannelRegistry, settings: Settings) -> None:
+        self.dispatcher = Dispatcher(db, channels, settings)
+        self.sender = WebhookSender(db, settings)
+        db.on_committed(Work.outbound, self.dispatcher.wake)
+        db.on_committed(Work.webhooks, self.sender.wake)
+        self._settings = settings
+        self._dispatching: asyncio.Task[None] | None = None
+        self._delivering: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._dispatching = asyncio.create_task(self.dispatcher.run(), name="dispatcher")
+        self._delivering = asyncio.create_task(self.sender.run(), name="webhook-sender")
+
+    def stop(self) -> None:
+        """Ask both loops to finish what they hold and end."""
+        self.dispatcher.stop()
+        self.sender.stop()
+
+    async def finished(self) -> None:
+        """Until both loops have ended (after :meth:`stop`, or by an error)."""
+        tasks = [t for t in (self._dispatching, self._delivering) if t is not None]
+        await asyncio.gather(*tasks)
+
+    async def close(self) -> None:
+        """Stop, and wait for what is in flight: sends up to 10 s, a delivery up to its timeout."""
+        self.stop()
+        waits = (
+            (self._dispatching, 10.0),
+            (self._delivering, self._settings.webhook_timeout_seconds + 5),
+        )
+        for task, timeout in waits:
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(task, timeout=timeout)
+
+
+@contextlib.asynccontextmanager
+async def run_background(
+    db: Database, channels: ChannelRegistry, settings: Settings
+) -> AsyncIterator[Background]:
+    """Run the process's background work for the duration of the block."""
+    background = Background(db, channels, settings)
+    background.start()
+    try:
+        yield background
+    finally:
+        await background.close()
