@@ -12,9 +12,7 @@ from msgboxx.db.tx import Tx
 T = TypeVar("T")
 
 
-async def fetch_page(
-    tx: Tx, query: Select[T], page: PageRequest
-) -> tuple[list[T], int]:
+async def fetch_page(tx: Tx, query: Select[T], page: PageRequest) -> tuple[list[T], int]:
     """``recordCount`` is what the filters match, not the size of the page."""
     counted: Select[Any] = select(func.count()).select_from(query.order_by(None).subquery())
     total = await tx.session.scalar(counted)
