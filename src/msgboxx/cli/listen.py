@@ -27,7 +27,7 @@ from starlette.routing import Route
 from msgboxx.cli._app import fail, webhook_cli
 from msgboxx.cli._connect import DEFAULT_URL, PasswordStdin, Url, Username, credentials
 from msgboxx.client import AsyncClient, Event, MsgboxxError, WebhookCreated, verify_webhook
-from msgboxx.webhooks.models import EventType
+from msgboxx.core.events import EventType
 
 ALL_EVENTS = ",".join(e.value for e in EventType)
 # What a forwarded delivery carries over, so the target can verify it with the same secret.

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from msgboxx.webhooks.signing import InvalidSignature
+from msgboxx.client.signing import InvalidSignature
 
 
 class MsgboxxError(Exception):

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 
 from pydantic import ValidationError
 
+from msgboxx.client import signing
 from msgboxx.client._exceptions import WebhookVerificationError
 from msgboxx.client.models import Event
-from msgboxx.webhooks import signing
 
 
 def verify_webhook(headers: Mapping[str, str], body: bytes | str, secret: str) -> Event:
