@@ -53,8 +53,8 @@ async def test_postgres__sessions_work_again_after_the_server_closed_every_conne
 ) -> None:
     for write in (True, False):  # fill the pool with more than one connection
         async with db.tx(write=write) as first, db.tx(write=write) as second:
-            assert await first.scalar(text("SELECT 1")) == 1
-            assert await second.scalar(text("SELECT 1")) == 1
+            assert await first.session.scalar(text("SELECT 1")) == 1
+            assert await second.session.scalar(text("SELECT 1")) == 1
     assert await _terminate_every_connection_to(db) >= 2
     for write in (True, False, True):
         async with db.tx(write=write) as tx:
@@ -66,11 +66,11 @@ async def test_postgres__a_read_session_holds_no_transaction_open_between_statem
 ) -> None:
     """Reads run as single statements: no ``idle in transaction`` between them."""
     async with db.tx(write=False) as reader:
-        first = await reader.scalar(text("SELECT now()"))
+        first = await reader.session.scalar(text("SELECT now()"))
         await asyncio.sleep(0.05)
-        second = await reader.scalar(text("SELECT now()"))
+        second = await reader.session.scalar(text("SELECT now()"))
         assert second > first, "both statements ran in one transaction"
     async with db.tx(write=True) as writer:
-        first = await writer.scalar(text("SELECT now()"))
+        first = await writer.session.scalar(text("SELECT now()"))
         await asyncio.sleep(0.05)
-        assert await writer.scalar(text("SELECT now()")) == first
+        assert await writer.session.scalar(text("SELECT now()")) == first

@@ -214,11 +214,11 @@ async def test_prepared__many_updates_in_one_call_each_reach_their_row(tmp_path:
         async with db.tx(write=False) as reader:
             found = [await READ.first(reader, {"id": row["id"]}) for row in rows]
             statuses = [
-                await reader.scalar(select(Message.status).where(Message.id == row["id"]))
+                await reader.session.scalar(select(Message.status).where(Message.id == row["id"]))
                 for row in rows
             ]
             read_times = [
-                await reader.scalar(select(Message.read_at).where(Message.id == row["id"]))
+                await reader.session.scalar(select(Message.read_at).where(Message.id == row["id"]))
                 for row in rows
             ]
     finally:

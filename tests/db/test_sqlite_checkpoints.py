@@ -76,12 +76,12 @@ async def test_sqlite__commits_leave_checkpoints_to_the_database_own_thread(
     try:
         assert db.checkpointer is not None
         async with db.tx(write=True) as writer:
-            autocheckpoint = await writer.scalar(text("PRAGMA wal_autocheckpoint"))
+            autocheckpoint = await writer.session.scalar(text("PRAGMA wal_autocheckpoint"))
             assert autocheckpoint == 0  # no commit on the event loop copies the log back
-            await writer.execute(text("CREATE TABLE notes (body BLOB)"))
+            await writer.session.execute(text("CREATE TABLE notes (body BLOB)"))
             await writer.commit()
             for _ in range(200):
-                await writer.execute(text("INSERT INTO notes VALUES (randomblob(3000))"))
+                await writer.session.execute(text("INSERT INTO notes VALUES (randomblob(3000))"))
                 await writer.commit()
         path = Path(db.checkpointer.path)
         deadline = asyncio.get_running_loop().time() + 10
@@ -89,6 +89,6 @@ async def test_sqlite__commits_leave_checkpoints_to_the_database_own_thread(
             assert asyncio.get_running_loop().time() < deadline, "nothing was checkpointed"
             await asyncio.sleep(0.05)
         async with db.tx(write=False) as reader:
-            assert await reader.scalar(text("SELECT count(*) FROM notes")) == 200
+            assert await reader.session.scalar(text("SELECT count(*) FROM notes")) == 200
     finally:
         await db.dispose()

@@ -17,14 +17,14 @@ async def test_sqlite__a_write_is_visible_to_readers_once_committed_and_not_befo
     db = wiring.open_database(test_settings(tmp_path, database_url=None))  # SQLite in either pass
     try:
         async with db.tx(write=True) as writer:
-            await writer.execute(text("CREATE TABLE notes (body TEXT)"))
+            await writer.session.execute(text("CREATE TABLE notes (body TEXT)"))
             await writer.commit()
-            await writer.execute(text("INSERT INTO notes VALUES ('kept')"))
+            await writer.session.execute(text("INSERT INTO notes VALUES ('kept')"))
             async with db.tx(write=False) as reader:
-                assert await reader.scalar(text("SELECT count(*) FROM notes")) == 0
+                assert await reader.session.scalar(text("SELECT count(*) FROM notes")) == 0
             await writer.commit()
         async with db.tx(write=False) as reader:
-            assert await reader.scalar(text("SELECT body FROM notes")) == "kept"
+            assert await reader.session.scalar(text("SELECT body FROM notes")) == "kept"
     finally:
         await db.dispose()
 
