@@ -36,9 +36,11 @@ test-sqlite: $(STAMP) chromium
 test-postgres: $(STAMP) chromium
 	MSGBOXX_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) MSGBOXX_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest
 
+# lint-imports: the import contract of pyproject.toml ([tool.importlinter]).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
