@@ -28,9 +28,9 @@ from msgboxx.channels.base import (
     TemplateStatusUpdate,
 )
 from msgboxx.channels.cloud_api import errors, wire
-from msgboxx.contacts.models import ContactStatus
+from msgboxx.contacts.status import ContactStatus
 from msgboxx.messages.status import MessageStatus
-from msgboxx.templates.models import TemplateStatus
+from msgboxx.templates.status import TemplateStatus
 
 log = logging.getLogger(__name__)
 
