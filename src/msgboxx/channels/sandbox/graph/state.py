@@ -174,10 +174,16 @@ class GraphDouble:
         return status
 
 
-def _double_of(request: Request) -> GraphDouble:
+def double_of(request: Request) -> GraphDouble:
+    """The app's one double (``app.state.double``)."""
     double: GraphDouble = request.app.state.double
     return double
 
 
-# The app's one double, for a route to declare (``double: Double``).
-Double = Annotated[GraphDouble, Depends(_double_of)]
+async def _double(request: Request) -> GraphDouble:
+    # Async: FastAPI runs a plain function dependency on its thread pool.
+    return double_of(request)
+
+
+# The app's one double, for a control route to declare (``double: Double``).
+Double = Annotated[GraphDouble, Depends(_double)]
