@@ -24,7 +24,7 @@ from msgboxx.channels.base import (
 )
 from msgboxx.channels.cloud_api import CloudApiChannel
 from msgboxx.channels.cloud_api.channel import new_client
-from msgboxx.templates.models import TemplateStatus
+from msgboxx.templates.status import TemplateStatus
 
 SETTINGS = {
     "phone_number_id": "106540352242922",

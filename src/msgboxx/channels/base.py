@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from msgboxx.contacts.models import ContactStatus
+from msgboxx.contacts.status import ContactStatus
 from msgboxx.messages.status import MessageStatus
-from msgboxx.templates.models import TemplateStatus
+from msgboxx.templates.status import TemplateStatus
 
 
 @dataclass(frozen=True, slots=True)

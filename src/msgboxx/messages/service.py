@@ -223,6 +223,27 @@ async def get(tx: Tx, principal: Principal, message_id: uuid.UUID) -> MessageOut
     return MessageOut.of_shown(row)
 
 
+_VISIBLE_BY_PROVIDER_ID = {
+    admin: Prepared(
+        select(*(_MESSAGES.c[column] for column in SHOWN_COLUMNS)).where(
+            _MESSAGES.c.provider_message_id == bindparam("provider_message_id"),
+            _MESSAGES.c.account_id.in_(accounts.prebuilt_visible_account_ids(admin=admin)),
+        )
+    )
+    for admin in (True, False)
+}
+
+
+async def get_by_provider_id(tx: Tx, principal: Principal, provider_message_id: str) -> MessageOut:
+    """One message by the network's id (its ``wamid``), as the API shows it, or 404."""
+    row = await _VISIBLE_BY_PROVIDER_ID[principal.is_admin].first(
+        tx, {"provider_message_id": provider_message_id, **accounts.visibility(principal)}
+    )
+    if row is None:
+        raise NotFound(f"no message has the provider id {provider_message_id}")
+    return MessageOut.of_shown(row)
+
+
 async def list_messages(
     tx: Tx, principal: Principal, page: PageRequest, filters: MessageFilters
 ) -> tuple[list[Message], int]:

@@ -30,7 +30,7 @@ from msgboxx.channels.base import (
 )
 from msgboxx.channels.cloud_api import errors, incoming, outgoing, wire
 from msgboxx.channels.cloud_api.credentials import CloudApiCredentials, MissingCredentials
-from msgboxx.contacts.models import ContactStatus
+from msgboxx.contacts.status import ContactStatus
 from msgboxx.core import background
 from msgboxx.db import utcnow
 

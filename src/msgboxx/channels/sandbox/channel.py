@@ -34,7 +34,7 @@ from msgboxx.channels.base import (
 from msgboxx.db import utcnow
 from msgboxx.messages.status import RANK, MessageStatus
 from msgboxx.templates import placeholders
-from msgboxx.templates.models import TemplateStatus
+from msgboxx.templates.status import TemplateStatus
 
 log = logging.getLogger(__name__)
 REPORT_BATCH_WINDOW = 0.02  # seconds of reports gathered into one delivery

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter
 from pydantic import Field
-from sqlalchemy import select
 
-from msgboxx import intake
-from msgboxx.accounts import service as accounts
-from msgboxx.channels.base import InboundText
-from msgboxx.core import phones
-from msgboxx.core.errors import NotFound
+from msgboxx.channels.sandbox import service
 from msgboxx.core.wire import ApiModel
-from msgboxx.db import utcnow
-from msgboxx.messages.models import Message
 from msgboxx.messages.schemas import MessageOut
 from msgboxx.web.deps import CurrentUser, UnitOfWork
 
@@ -33,25 +24,8 @@ class SandboxInbound(ApiModel):
 @router.post("/sandbox/inbound/", status_code=202, include_in_schema=False)
 async def inbound(body: SandboxInbound, tx: UnitOfWork, user: CurrentUser) -> MessageOut:
     """A customer writes to one of your sandbox numbers: window opened, contact created."""
-    to = phones.normalise(body.to, field="to")
-    account = await accounts.find_by_phone_number(tx, to)
-    if account is None or account.channel != "sandbox":
-        raise NotFound(f"no sandbox API account has the number {to}")
-    await accounts.get(tx, user, account.id)  # 404 unless this user can see it
-    sender = phones.normalise(body.from_, field="from", region=account.region)
-    provider_id = f"wamid.sandbox.in.{uuid.uuid4().hex}"
-    event = InboundText(
-        to_number=to,
-        from_number=sender,
-        provider_message_id=provider_id,
-        text=body.text,
-        at=utcnow(),
-        profile_name=body.name,
-    )
-    await intake.apply(tx, [event])
-    message = await tx.session.scalar(
-        select(Message).where(Message.provider_message_id == provider_id)
+    message = await service.customer_writes(
+        tx, user, to=body.to, sender=body.from_, text=body.text, name=body.name
     )
     await tx.commit()
-    assert message is not None
-    return MessageOut.of(message)
+    return message

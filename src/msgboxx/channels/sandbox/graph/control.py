@@ -1,0 +1,94 @@
+"""The double's controls (``/control/...``): what a test or a person makes the network do.
+
+Faults, settings, a customer writing in, WhatsApp Manager changing a template,
+and what was sent. Meta has none of these; they stand in for the world.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.responses import JSONResponse, Response
+
+from msgboxx.channels.sandbox.graph import payloads
+from msgboxx.channels.sandbox.graph.schemas import (
+    ConfigUpdate,
+    Fault,
+    InboundRequest,
+    TemplateEvent,
+)
+from msgboxx.channels.sandbox.graph.state import Double
+
+router = APIRouter(prefix="/control")
+
+_MEDIA = frozenset({"image", "video", "audio", "document", "sticker"})
+
+
+@router.post("/faults", status_code=204)
+async def add_fault(fault: Fault, double: Double) -> Response:
+    double.faults.insert(0, fault)
+    return Response(status_code=204)
+
+
+@router.delete("/faults", status_code=204)
+async def clear_faults(double: Double) -> Response:
+    double.faults.clear()
+    return Response(status_code=204)
+
+
+@router.put("/config", status_code=204)
+async def configure(update: ConfigUpdate, double: Double) -> Response:
+    if update.webhookUrl is not None:
+        double.config.webhook_url = update.webhookUrl
+    for name in ("sentDelay", "deliveredDelay", "readDelay"):
+        value = getattr(update, name)
+        if value is not None:
+            setattr(double.config, name.replace("Delay", "_delay").lower(), value)
+    return Response(status_code=204)
+
+
+@router.post("/inbound")
+async def inbound(body: InboundRequest, double: Double) -> Response:
+    """A customer writes to a number: a signed ``messages`` webhook, delivered now."""
+    wamid = f"wamid.sandbox.in.{uuid.uuid4().hex}"
+    message: dict[str, Any] = {
+        "from": body.from_.lstrip("+"),
+        "id": wamid,
+        "timestamp": str(int(time.time())),
+        "type": body.type,
+    }
+    if body.type == "text":
+        message["text"] = {"body": body.text or ""}
+    elif body.type in _MEDIA:
+        message[body.type] = {"id": uuid.uuid4().hex, "mime_type": "application/octet-stream"}
+        if body.text:
+            message[body.type]["caption"] = body.text
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": payloads.metadata(body.phoneNumberId, body.displayPhoneNumber),
+        "contacts": [{"profile": {"name": body.name or ""}, "wa_id": message["from"]}],
+        "messages": [message],
+    }
+    waba = double.waba_of(body.phoneNumberId)
+    fault = double.fault_for(phone_number_id=body.phoneNumberId, recipient=None)
+    status = await double.deliver(payloads.envelope(waba, "messages", value), fault=fault)
+    return JSONResponse({"id": wamid, "webhookStatus": status}, status_code=202)
+
+
+@router.post("/templates/{template_id}/event")
+async def template_event(template_id: str, event: TemplateEvent, double: Double) -> Response:
+    """WhatsApp Manager changes a template (paused, disabled, reinstated...)."""
+    found = next((t for t in double.templates if t.id == template_id), None)
+    if found is None:
+        return JSONResponse({"detail": "no such template"}, status_code=404)
+    found.status = {"REINSTATED": "APPROVED"}.get(event.event, event.event)
+    status = await double.deliver(found.change(event.event, event.reason))
+    return JSONResponse({"webhookStatus": status}, status_code=202)
+
+
+@router.get("/sent")
+async def sent(double: Double) -> Response:
+    return JSONResponse(list(double.sent))
