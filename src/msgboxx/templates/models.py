@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import datetime
 
@@ -11,11 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from msgboxx.db import Base, UTCDateTime, new_id, utcnow
 
-
-class TemplateStatus(enum.StrEnum):
-    approved = "Approved"
-    pending = "Pending"
-    rejected = "Rejected"
+# Defined apart so that channels and other domains need not import this table;
+# kept importable from here for the callers that still do.
+from msgboxx.templates.status import TemplateStatus as TemplateStatus
 
 
 class Template(Base):
