@@ -197,6 +197,11 @@ async def list_inboxes(
     return await fetch_page(tx, query, page)
 
 
+async def find_by_id(tx: Tx, account_id: uuid.UUID) -> ApiAccount | None:
+    """An account whoever asks: for background work, which acts for no user."""
+    return await tx.session.get(ApiAccount, account_id)
+
+
 async def find_by_phone_number(tx: Tx, phone_number: str) -> ApiAccount | None:
     """The account a channel event is addressed to (events name our number)."""
     return await tx.session.scalar(

@@ -6,10 +6,9 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from msgboxx.db import Base, UTCDateTime, new_id, utcnow
-from msgboxx.messages.models import Message
 
 
 class Broadcast(Base):
@@ -33,5 +32,3 @@ class Broadcast(Base):
         ForeignKey("messages.id", ondelete="CASCADE"), unique=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    message: Mapped[Message] = relationship(lazy="joined", innerjoin=True)

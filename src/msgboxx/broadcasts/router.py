@@ -41,7 +41,7 @@ async def send_broadcast(
     body: BroadcastCreate, request: Request, tx: UnitOfWork, user: CurrentUser
 ) -> Response:
     async def produce() -> BroadcastOut:
-        broadcast = await service.send(
+        sent = await service.send(
             tx,
             user,
             account_id=body.apiAccountId,
@@ -51,7 +51,7 @@ async def send_broadcast(
             parameters=body.parameters,
         )
         metrics.MESSAGES_ACCEPTED.inc()
-        return BroadcastOut.of(broadcast)
+        return sent
 
     return await commit_and_answer(request, tx, user, payload=body, produce=produce)
 
@@ -66,7 +66,7 @@ async def list_broadcasts(
     inboxId: uuid.UUID | None = None,
     contactId: uuid.UUID | None = None,
 ) -> Envelope[BroadcastOut]:
-    rows, total = await service.list_broadcasts(
+    shown, total = await service.list_broadcasts(
         tx,
         user,
         page,
@@ -75,9 +75,9 @@ async def list_broadcasts(
         contact_id=contactId,
         created_from=fromDate,
     )
-    return envelope([BroadcastOut.of(b) for b in rows], total=total, request=page)
+    return envelope(shown, total=total, request=page)
 
 
 @router.get("/broadcast/{broadcastId}", response_model=BroadcastOut, operation_id="getBroadcast")
 async def get_broadcast(broadcastId: uuid.UUID, tx: UnitOfWork, user: CurrentUser) -> BroadcastOut:
-    return BroadcastOut.of(await service.get(tx, user, broadcastId))
+    return await service.get(tx, user, broadcastId)

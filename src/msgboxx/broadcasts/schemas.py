@@ -8,6 +8,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from msgboxx.broadcasts.models import Broadcast
 from msgboxx.core.wire import ApiModel, Timestamp
+from msgboxx.messages.schemas import MessageOut
 from msgboxx.messages.status import MessageStatus
 
 
@@ -23,15 +24,15 @@ class BroadcastOut(ApiModel):
     inboxId: uuid.UUID
 
     @classmethod
-    def of(cls, broadcast: Broadcast) -> BroadcastOut:
-        message = broadcast.message
+    def of(cls, broadcast: Broadcast, message: MessageOut | None = None) -> BroadcastOut:
+        """The broadcast with its message as ``message`` shows it (without: no text, no status)."""
         return cls(
             broadcastId=broadcast.id,
             apiAccountId=broadcast.account_id,
             contactId=broadcast.contact_id,
-            messageId=message.id,
-            message=message.text,
-            status=MessageStatus(message.status),
+            messageId=broadcast.message_id,
+            message=message.message if message is not None else None,
+            status=message.status if message is not None else None,
             dateTime=broadcast.created_at,
             templateId=broadcast.template_id,
             inboxId=broadcast.inbox_id,

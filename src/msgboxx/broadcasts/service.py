@@ -1,57 +1,28 @@
-"""Template sends: the text must be an Approved template of the account, filled in."""
+"""Template sends: the text must be an Approved template of the account, filled in.
+
+A broadcast is shown with its message; the messages domain says what that
+message reads and where it stands, the templates domain what may be sent.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from msgboxx.accounts import service as accounts
 from msgboxx.auth.service import Principal
+from msgboxx.broadcasts import store
 from msgboxx.broadcasts.models import Broadcast
-from msgboxx.contacts.models import ContactStatus
-from msgboxx.core.errors import Unprocessable
+from msgboxx.broadcasts.schemas import BroadcastOut
+from msgboxx.contacts.schemas import ContactStatus
+from msgboxx.core.errors import NotFound, Unprocessable
 from msgboxx.core.wire import PageRequest
 from msgboxx.db import utcnow
-from msgboxx.db.paging import fetch_page
 from msgboxx.db.tx import Tx
 from msgboxx.messages import service as messages
-from msgboxx.templates import placeholders
+from msgboxx.messages.schemas import MessageOut
 from msgboxx.templates import service as templates
-from msgboxx.templates.models import Template
-
-
-def template_parameters(
-    template: Template, *, message: str | None, parameters: list[str] | None
-) -> list[str]:
-    """The placeholder values of a broadcast, from its text or its parameters."""
-    expected = len(placeholders.numbers(template.text))
-    if parameters is not None:
-        if len(parameters) != expected:
-            raise Unprocessable.for_field(
-                "parameters",
-                f"template {template.name!r} has {expected} placeholder(s), "
-                f"{len(parameters)} parameter(s) were given",
-            )
-        if message is not None and placeholders.fill(template.text, parameters) != message:
-            raise Unprocessable.for_field(
-                "message", "the message is not the template filled with these parameters"
-            )
-        return parameters
-    if message is None:
-        if expected == 0:
-            return []
-        raise Unprocessable.for_field(
-            "message",
-            f"give the filled-in template text or parameters; the template is {template.text!r}",
-        )
-    values = placeholders.extract(template.text, message)
-    if values is None:
-        raise Unprocessable.for_field(
-            "message",
-            f"the message does not match the template {template.text!r} with every "
-            "placeholder replaced by non-empty text",
-        )
-    return values
 
 
 async def send(
@@ -63,34 +34,42 @@ async def send(
     template_id: uuid.UUID,
     message: str | None,
     parameters: list[str] | None,
-) -> Broadcast:
+) -> BroadcastOut:
+    """Queue the template, filled in, to a contact who has not unsubscribed."""
     to = await messages.recipient(tx, principal, account_id=account_id, contact_id=contact_id)
     if to.status == ContactStatus.unsubscribed:
         raise Unprocessable.for_field(
             "contactId", "the contact has unsubscribed and may not receive broadcasts"
         )
-    template = await templates.get_for_broadcast(tx, template_id=template_id, account_id=account_id)
-    values = template_parameters(template, message=message, parameters=parameters)
+    filled = await templates.fill_for_broadcast(
+        tx, template_id=template_id, account_id=account_id, message=message, parameters=parameters
+    )
     now = utcnow()
-    text = placeholders.fill(template.text, values)
-    content = messages.Outbound(text, template_id=template.id, template_parameters=values)
+    content = messages.Outbound(
+        filled.text, template_id=filled.template_id, template_parameters=filled.parameters
+    )
     queued = await messages.enqueue(tx, to=to, content=content, now=now)
     broadcast = Broadcast(
         account_id=account_id,
         inbox_id=to.inbox_id,
         contact_id=contact_id,
-        template_id=template.id,
-        message_id=queued.id,
+        template_id=filled.template_id,
+        message_id=queued.messageId,
         created_at=now,
     )
-    broadcast.message = queued
-    tx.session.add(broadcast)
-    await tx.session.flush()
-    return broadcast
+    await store.add(tx, broadcast)
+    return BroadcastOut.of(broadcast, queued)
 
 
-async def get(tx: Tx, principal: Principal, broadcast_id: uuid.UUID) -> Broadcast:
-    return await accounts.get_visible(tx, principal, Broadcast, broadcast_id, label="broadcast")
+async def get(tx: Tx, principal: Principal, broadcast_id: uuid.UUID) -> BroadcastOut:
+    """One broadcast, or 404 — also when another tenant owns it."""
+    broadcast = await store.get_visible(
+        tx, visible=accounts.visible_account_ids(principal), broadcast_id=broadcast_id
+    )
+    if broadcast is None:
+        raise NotFound(f"broadcast {broadcast_id} was not found")
+    (shown,) = await _shown(tx, [broadcast])
+    return shown
 
 
 async def list_broadcasts(
@@ -102,11 +81,33 @@ async def list_broadcasts(
     inbox_id: uuid.UUID | None = None,
     contact_id: uuid.UUID | None = None,
     created_from: datetime | None = None,
-) -> tuple[list[Broadcast], int]:
-    query = accounts.visible(
-        principal,
-        Broadcast,
-        equal={"account_id": account_id, "inbox_id": inbox_id, "contact_id": contact_id},
+) -> tuple[list[BroadcastOut], int]:
+    found, total = await store.page(
+        tx,
+        visible=accounts.visible_account_ids(principal),
+        page=page,
+        account_id=account_id,
+        inbox_id=inbox_id,
+        contact_id=contact_id,
         created_from=created_from,
     )
-    return await fetch_page(tx, query, page)
+    return await _shown(tx, found), total
+
+
+async def _shown(tx: Tx, broadcasts: Sequence[Broadcast]) -> list[BroadcastOut]:
+    """Broadcasts with their messages as they stand now (one read for them all)."""
+    views = await messages.views(tx, [b.message_id for b in broadcasts])
+    return [BroadcastOut.of(b, views.get(b.message_id)) for b in broadcasts]
+
+
+async def shown_with(tx: Tx, shown: Sequence[MessageOut]) -> list[BroadcastOut | None]:
+    """For each message view, its broadcast with the message as given; None for no broadcast.
+
+    For events, which announce a broadcast's message as it was at the time.
+    """
+    found = await store.of_messages(tx, list({view.messageId for view in shown}))
+    by_message = {b.message_id: b for b in found}
+    return [
+        BroadcastOut.of(by_message[view.messageId], view) if view.messageId in by_message else None
+        for view in shown
+    ]

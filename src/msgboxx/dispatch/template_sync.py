@@ -12,7 +12,6 @@ import uuid
 from dataclasses import dataclass
 
 from msgboxx.accounts import service as accounts
-from msgboxx.accounts.models import ApiAccount
 from msgboxx.channels.base import SendError, TemplateSource
 from msgboxx.channels.cloud_api import CHANNEL as CLOUD_API
 from msgboxx.channels.registry import ChannelRegistry, UnknownChannel
@@ -35,7 +34,7 @@ async def sync_account(
 ) -> SyncResult:
     """Import and update one account's templates from its channel."""
     async with db.tx(write=False) as tx:
-        account = await tx.session.get(ApiAccount, account_id)
+        account = await accounts.find_by_id(tx, account_id)
     if account is None:
         raise NotFound(f"API account {account_id} does not exist")
     try:
@@ -49,10 +48,9 @@ async def sync_account(
     except SendError as exc:
         raise Unprocessable(f"WhatsApp did not list the templates: {exc.reason}") from None
     async with db.tx(write=True) as tx:
-        fresh = await tx.session.get(ApiAccount, account_id)
-        if fresh is None:
+        if await accounts.find_by_id(tx, account_id) is None:  # deleted meanwhile
             raise NotFound(f"API account {account_id} does not exist")
-        created, updated = await templates.sync(tx, account=fresh, remote=remote)
+        created, updated = await templates.sync(tx, account_id=account_id, remote=remote)
         await tx.commit()
     return SyncResult(listed=len(remote), created=created, updated=updated)
 

@@ -12,11 +12,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete
-
 from msgboxx.core.errors import Unprocessable
 from msgboxx.db import utcnow
 from msgboxx.db.tx import Tx
+from msgboxx.idempotency import store
 from msgboxx.idempotency.models import IdempotentResponse
 
 KEEP_FOR = timedelta(hours=24)
@@ -45,12 +44,11 @@ async def replay(
     tx: Tx, *, user_id: uuid.UUID, key: str, fingerprint: str
 ) -> StoredResponse | None:
     """The first answer given for this key, if one is still kept."""
-    stored = await tx.session.get(IdempotentResponse, (user_id, key))
+    stored = await store.get(tx, user_id=user_id, key=key)
     if stored is None:
         return None
     if stored.created_at < utcnow() - KEEP_FOR:
-        await tx.session.delete(stored)
-        await tx.session.flush()
+        await store.forget(tx, stored)
         return None
     if stored.fingerprint != fingerprint:
         raise Unprocessable(
@@ -69,15 +67,15 @@ def remember(
     status_code: int,
     body: bytes,
 ) -> None:
-    tx.session.add(
+    """Keep this answer for the key, written by the commit of the change it describes."""
+    store.add(
+        tx,
         IdempotentResponse(
             user_id=user_id, key=key, fingerprint=fingerprint, status_code=status_code, body=body
-        )
+        ),
     )
 
 
 async def forget_expired(tx: Tx) -> int:
-    result = await tx.session.execute(
-        delete(IdempotentResponse).where(IdempotentResponse.created_at < utcnow() - KEEP_FOR)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    """Keys are kept a day; after that the same key is a new request."""
+    return await store.forget_older_than(tx, utcnow() - KEEP_FOR)

@@ -10,7 +10,6 @@ from typing import Any, cast
 
 from sqlalchemy import Select, Table, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import make_transient_to_detached
 
 from msgboxx.accounts import service as accounts
 from msgboxx.accounts.models import ApiAccount, Inbox
@@ -149,17 +148,14 @@ class Outbound:
     template_parameters: list[str] | None = None
 
 
-async def enqueue(tx: Tx, *, to: Recipient, content: Outbound, now: datetime) -> Message:
-    """Add an outbound message as Pending and due now, as a model; the caller commits.
+async def enqueue(tx: Tx, *, to: Recipient, content: Outbound, now: datetime) -> MessageOut:
+    """Add an outbound message as Pending and due now; its API view. The caller commits.
 
-    For callers that link the message to a model of their own (a broadcast): it
-    is attached to the session as the persisted row it is.
+    For callers that link the message to a record of their own (a broadcast),
+    by the view's ``messageId``.
     """
-    row, _accepted = await _insert_outbound(tx, to=to, content=content, now=now)
-    message = Message(**row)
-    make_transient_to_detached(message)
-    tx.session.add(message)
-    return message
+    _row, accepted = await _insert_outbound(tx, to=to, content=content, now=now)
+    return accepted
 
 
 async def _insert_outbound(
@@ -242,6 +238,22 @@ async def get_by_provider_id(tx: Tx, principal: Principal, provider_message_id: 
     if row is None:
         raise NotFound(f"no message has the provider id {provider_message_id}")
     return MessageOut.of_shown(row)
+
+
+async def views(tx: Tx, message_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, MessageOut]:
+    """Messages as the API shows them, by id: for a domain that shows one in its own view.
+
+    No visibility filter: the caller shows only messages of records it found visible.
+    """
+    if not message_ids:
+        return {}
+    found = await tx.session.execute(
+        select(*(_MESSAGES.c[column] for column in SHOWN_COLUMNS)).where(
+            _MESSAGES.c.id.in_(message_ids)
+        )
+    )
+    shown = [MessageOut.of_shown(row) for row in found]
+    return {view.messageId: view for view in shown}
 
 
 async def list_messages(

@@ -9,7 +9,10 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from msgboxx.db import Base, UTCDateTime, new_id, utcnow
-from msgboxx.templates.status import TemplateStatus as TemplateStatus  # re-exported
+
+# Defined apart so that channels and other domains need not import this table;
+# kept importable from here for the callers that still do.
+from msgboxx.templates.status import TemplateStatus as TemplateStatus
 
 
 class Template(Base):

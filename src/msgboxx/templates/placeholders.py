@@ -44,7 +44,10 @@ def _pattern(text: str) -> re.Pattern[str]:
     for match in PLACEHOLDER.finditer(text):
         parts.append(re.escape(text[position : match.start()]))
         name = f"p{match.group(1)}"
-        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+        # Some text that is not only white space, as short as the rest allows: the
+        # check is in the pattern, so a value that starts with spaces followed by
+        # the next literal part is found whole rather than cut at the spaces.
+        parts.append(f"(?P={name})" if name in seen else rf"(?P<{name}>\s*\S.*?)")
         seen.add(name)
         position = match.end()
     parts.append(re.escape(text[position:]))

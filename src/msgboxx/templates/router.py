@@ -9,8 +9,8 @@ from starlette.responses import Response
 
 from msgboxx.core.wire import Envelope, envelope
 from msgboxx.templates import service
-from msgboxx.templates.models import TemplateStatus
 from msgboxx.templates.schemas import TemplateCreate, TemplateOut
+from msgboxx.templates.status import TemplateStatus
 from msgboxx.web import openapi
 from msgboxx.web.deps import CurrentUser, FromDate, Page, UnitOfWork
 from msgboxx.web.routing import AliasedRouter

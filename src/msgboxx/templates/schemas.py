@@ -8,7 +8,8 @@ from typing import Literal
 from pydantic import Field
 
 from msgboxx.core.wire import ApiModel, Timestamp
-from msgboxx.templates.models import Template, TemplateStatus
+from msgboxx.templates.models import Template
+from msgboxx.templates.status import TemplateStatus
 
 
 class TemplateOut(ApiModel):

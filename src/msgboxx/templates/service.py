@@ -1,29 +1,41 @@
-"""Reads and writes of templates, and the channel's verdict on them."""
+"""The rules of templates: creating, filling for a broadcast, submitting, and the network's word."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from msgboxx.accounts import service as accounts
-from msgboxx.accounts.models import ApiAccount
 from msgboxx.auth.service import Principal
 from msgboxx.channels.base import RemoteTemplate
-from msgboxx.core.errors import Conflict, Forbidden, Unprocessable
+from msgboxx.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from msgboxx.core.wire import PageRequest
 from msgboxx.db import utcnow
-from msgboxx.db.paging import fetch_page
 from msgboxx.db.tx import Tx
-from msgboxx.templates import placeholders
-from msgboxx.templates.models import Template, TemplateStatus
+from msgboxx.templates import placeholders, store
+from msgboxx.templates.models import Template
+from msgboxx.templates.status import TemplateStatus
+
+
+class Account(Protocol):
+    """An API account, as far as templates need one: which it is."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
 
 
 async def get(tx: Tx, principal: Principal, template_id: uuid.UUID) -> Template:
-    return await accounts.get_visible(tx, principal, Template, template_id, label="template")
+    """One template, or 404 — also when another tenant owns it."""
+    template = await store.get_visible(
+        tx, visible=accounts.visible_account_ids(principal), template_id=template_id
+    )
+    if template is None:
+        raise NotFound(f"template {template_id} was not found")
+    return template
 
 
 async def list_templates(
@@ -35,19 +47,20 @@ async def list_templates(
     status: TemplateStatus | None = None,
     created_from: datetime | None = None,
 ) -> tuple[list[Template], int]:
-    query = accounts.visible(
-        principal,
-        Template,
-        equal={"account_id": account_id, "status": status},
+    return await store.page(
+        tx,
+        visible=accounts.visible_account_ids(principal),
+        page=page,
+        account_id=account_id,
+        status=status,
         created_from=created_from,
     )
-    return await fetch_page(tx, query, page)
 
 
 async def create(
     tx: Tx,
     *,
-    account: ApiAccount,
+    account: Account,
     name: str,
     text: str,
     example: str | None,
@@ -62,7 +75,7 @@ async def create(
     if len(text) > 1024:
         raise Unprocessable.for_field("templateText", "must be at most 1,024 characters")
     account_id = account.id
-    duplicate = await _same_name(tx, account_id=account_id, name=name, language=language)
+    duplicate = await store.id_by_name(tx, account_id=account_id, name=name, language=language)
     if duplicate is not None:
         raise _duplicate(duplicate, name=name, language=language)
     template = Template(
@@ -75,26 +88,13 @@ async def create(
         status=status,
         submitted_at=None if status is TemplateStatus.pending else utcnow(),
     )
-    tx.session.add(template)
     try:
-        await tx.session.flush()
+        await store.add(tx, template)
     except IntegrityError as exc:  # a concurrent create won the race
         await tx.rollback()  # expires the models loaded: use only the values in hand
-        duplicate = await _same_name(tx, account_id=account_id, name=name, language=language)
+        duplicate = await store.id_by_name(tx, account_id=account_id, name=name, language=language)
         raise _duplicate(duplicate, name=name, language=language) from exc
     return template
-
-
-async def _same_name(
-    tx: Tx, *, account_id: uuid.UUID, name: str, language: str
-) -> uuid.UUID | None:
-    return await tx.session.scalar(
-        select(Template.id).where(
-            Template.account_id == account_id,
-            Template.name == name,
-            Template.language == language,
-        )
-    )
 
 
 def _duplicate(template_id: uuid.UUID | None, *, name: str, language: str) -> Conflict:
@@ -113,9 +113,63 @@ async def create_for_user(
     return await create(tx, account=account, **fields)
 
 
-async def get_for_broadcast(tx: Tx, *, template_id: uuid.UUID, account_id: uuid.UUID) -> Template:
-    """The template a broadcast names: it must be this account's and Approved."""
-    template = await tx.session.get(Template, template_id)
+@dataclass(frozen=True, slots=True)
+class Filled:
+    """An Approved template filled in for one send: what its message carries."""
+
+    template_id: uuid.UUID
+    text: str
+    parameters: list[str]
+
+
+def parameters_of(
+    text: str, *, name: str, message: str | None, parameters: list[str] | None
+) -> list[str]:
+    """The placeholder values of a send of template ``text``, from its finished text or values.
+
+    Parameters must fit the placeholders (and, with a message as well, fill in
+    to exactly it); a message alone must be the template with every
+    placeholder replaced by non-empty text.
+    """
+    expected = len(placeholders.numbers(text))
+    if parameters is not None:
+        if len(parameters) != expected:
+            raise Unprocessable.for_field(
+                "parameters",
+                f"template {name!r} has {expected} placeholder(s), "
+                f"{len(parameters)} parameter(s) were given",
+            )
+        if message is not None and placeholders.fill(text, parameters) != message:
+            raise Unprocessable.for_field(
+                "message", "the message is not the template filled with these parameters"
+            )
+        return parameters
+    if message is None:
+        if expected == 0:
+            return []
+        raise Unprocessable.for_field(
+            "message", f"give the filled-in template text or parameters; the template is {text!r}"
+        )
+    values = placeholders.extract(text, message)
+    if values is None:
+        raise Unprocessable.for_field(
+            "message",
+            f"the message does not match the template {text!r} with every "
+            "placeholder replaced by non-empty text",
+        )
+    return values
+
+
+async def fill_for_broadcast(
+    tx: Tx,
+    *,
+    template_id: uuid.UUID,
+    account_id: uuid.UUID,
+    message: str | None,
+    parameters: list[str] | None,
+) -> Filled:
+    """The template a broadcast names, filled in: it must be this account's and Approved."""
+    template = await store.get(tx, template_id)
     if template is None or template.account_id != account_id:
         raise Unprocessable.for_field(
             "templateId", "no template with this id belongs to the given API account"
@@ -124,7 +178,43 @@ async def get_for_broadcast(tx: Tx, *, template_id: uuid.UUID, account_id: uuid.
         raise Unprocessable.for_field(
             "templateId", f"template {template.name!r} is {template.status}, not Approved"
         )
-    return template
+    values = parameters_of(
+        template.text, name=template.name, message=message, parameters=parameters
+    )
+    return Filled(template.id, placeholders.fill(template.text, values), values)
+
+
+async def claim_submissions(
+    tx: Tx, *, now: datetime, lease: timedelta, limit: int
+) -> list[uuid.UUID]:
+    """Pending templates due to be handed to their channel, claimed for ``lease``."""
+    return await store.claim_submissions(tx, now=now, lease=lease, limit=limit)
+
+
+async def to_submit(tx: Tx, template_id: uuid.UUID) -> Template | None:
+    """A claimed template, as its submission hands it over (None if it was deleted)."""
+    return await store.get(tx, template_id)
+
+
+async def record_submission(
+    tx: Tx,
+    *,
+    template_id: uuid.UUID,
+    provider_template_id: str | None = None,
+    rejection: str | None = None,
+) -> None:
+    """The channel took the template under ``provider_template_id``, or refused it for good.
+
+    A refusal rejects only a template still Pending: a verdict that arrived in
+    the meantime (by webhook) stands.
+    """
+    template = await store.get(tx, template_id)
+    if template is None:
+        return
+    if provider_template_id is not None:
+        await store.change(tx, template, provider_template_id=provider_template_id)
+    elif template.status == TemplateStatus.pending:
+        await store.change(tx, template, status=TemplateStatus.rejected, rejection_reason=rejection)
 
 
 async def record_verdict(
@@ -134,13 +224,17 @@ async def record_verdict(
     status: TemplateStatus,
     reason: str | None = None,
 ) -> Template | None:
-    template = await tx.session.get(Template, template_id)
+    """A channel's verdict on a template it was given; None for a template we do not have."""
+    template = await store.get(tx, template_id)
     if template is None:
         return None
-    template.status = status
-    template.rejection_reason = reason if status is TemplateStatus.rejected else None
-    template.provider_status = status.value.upper()
-    await tx.session.flush()
+    await store.change(
+        tx,
+        template,
+        status=status,
+        rejection_reason=reason if status is TemplateStatus.rejected else None,
+        provider_status=status.value.upper(),
+    )
     return template
 
 
@@ -160,58 +254,46 @@ async def apply_provider_status(
     Found by the network's id, or by name and language for a template submitted
     whose id we have not stored yet; a repeat changes nothing.
     """
-    found = list(
-        await tx.session.scalars(
-            select(Template).where(
-                Template.account_id.in_(accounts_of_waba),
-                Template.provider_template_id == provider_template_id,
-            )
-        )
+    found = await store.by_provider_id(
+        tx, account_ids=accounts_of_waba, provider_template_id=provider_template_id
     )
     if not found and name:
-        found = list(
-            await tx.session.scalars(
-                select(Template).where(
-                    Template.account_id.in_(accounts_of_waba),
-                    Template.name == name,
-                    Template.language == language,
-                )
-            )
-        )
+        found = await store.by_name(tx, account_ids=accounts_of_waba, name=name, language=language)
+    rejection = reason if status is TemplateStatus.rejected else None
     changed = 0
     for template in found:
-        rejection = reason if status is TemplateStatus.rejected else None
         if (
             template.status == status
             and template.provider_status == provider_status
             and template.rejection_reason == rejection
         ):
             continue
-        template.status = status
-        template.provider_status = provider_status
-        template.rejection_reason = rejection
-        template.provider_template_id = template.provider_template_id or provider_template_id
+        await store.change(
+            tx,
+            template,
+            status=status,
+            provider_status=provider_status,
+            rejection_reason=rejection,
+            provider_template_id=template.provider_template_id or provider_template_id,
+        )
         changed += 1
-    await tx.session.flush()
     return changed
 
 
-async def sync(tx: Tx, *, account: ApiAccount, remote: list[RemoteTemplate]) -> tuple[int, int]:
+async def sync(tx: Tx, *, account_id: uuid.UUID, remote: list[RemoteTemplate]) -> tuple[int, int]:
     """Bring the account's templates in step with the network's list: (created, updated)."""
-    existing = {
-        (t.name, t.language): t
-        for t in await tx.session.scalars(select(Template).where(Template.account_id == account.id))
-    }
-    created = updated = 0
+    existing = {(t.name, t.language): t for t in await store.of_account(tx, account_id)}
+    new: list[Template] = []
+    updated = 0
     for item in remote:
         template = existing.get((item.name, item.language))
         rejection = item.reason if item.status is TemplateStatus.rejected else None
         if template is None:
             if placeholders.check_numbering(item.text):
                 continue  # not a shape a broadcast can fill
-            tx.session.add(
+            new.append(
                 Template(
-                    account_id=account.id,
+                    account_id=account_id,
                     name=item.name,
                     language=item.language,
                     category=item.category[:20],
@@ -224,18 +306,23 @@ async def sync(tx: Tx, *, account: ApiAccount, remote: list[RemoteTemplate]) -> 
                     submitted_at=utcnow(),
                 )
             )
-            created += 1
             continue
         if template.status == TemplateStatus.pending and template.provider_template_id is None:
             continue  # ours, still waiting to be submitted: the submission decides
         before = (template.status, template.provider_status, template.text, template.category)
-        template.status = item.status
-        template.provider_status = item.provider_status
-        template.rejection_reason = rejection
-        template.text = item.text
-        template.category = item.category[:20]
-        template.provider_template_id = item.provider_template_id
-        if before != (template.status, template.provider_status, template.text, template.category):
+        after = (item.status, item.provider_status, item.text, item.category[:20])
+        await store.change(
+            tx,
+            template,
+            status=item.status,
+            provider_status=item.provider_status,
+            rejection_reason=rejection,
+            text=item.text,
+            category=item.category[:20],
+            provider_template_id=item.provider_template_id,
+        )
+        if before != after:
             updated += 1
-    await tx.session.flush()
-    return created, updated
+    if new:
+        await store.add(tx, *new)
+    return len(new), updated

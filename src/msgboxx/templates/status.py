@@ -1,4 +1,4 @@
-"""A template's verdict, as the API and the channels name it (no table behind it here)."""
+"""A template's status: a value other domains and the channels read, without its table."""
 
 from __future__ import annotations
 

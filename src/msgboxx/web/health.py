@@ -6,11 +6,11 @@ from typing import Literal
 
 from fastapi import APIRouter, Request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 from starlette.responses import JSONResponse, Response
 
 from msgboxx.accounts import service as accounts
 from msgboxx.core.wire import ApiModel
+from msgboxx.db.health import ping
 from msgboxx.web.deps import database
 
 router = APIRouter(tags=["Operations"])
@@ -48,7 +48,7 @@ async def readyz(request: Request) -> Response:
     """503 only for the database; accounts whose channel refuses them are listed, not fatal."""
     try:
         async with database(request).tx(write=False) as tx:
-            await tx.session.execute(text("SELECT 1"))
+            await ping(tx)
             unhealthy = await accounts.unhealthy(tx)
     except Exception as exc:  # any failure means not ready; say which
         return JSONResponse(
