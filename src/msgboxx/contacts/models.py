@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from msgboxx.contacts.status import ContactStatus as ContactStatus  # re-exported
 from msgboxx.db import Base, UTCDateTime, new_id, utcnow
-
-
-class ContactStatus(enum.StrEnum):
-    subscribed = "Subscribed"
-    presubscribed = "Presubscribed"
-    unsubscribed = "Unsubscribed"
 
 
 class Contact(Base):

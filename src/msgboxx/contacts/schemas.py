@@ -6,7 +6,8 @@ import uuid
 
 from pydantic import ConfigDict, EmailStr, Field
 
-from msgboxx.contacts.models import Contact, ContactStatus
+from msgboxx.contacts.models import Contact
+from msgboxx.contacts.status import ContactStatus
 from msgboxx.core.wire import ApiModel, Timestamp
 
 

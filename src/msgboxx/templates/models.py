@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import datetime
 
@@ -10,12 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from msgboxx.db import Base, UTCDateTime, new_id, utcnow
-
-
-class TemplateStatus(enum.StrEnum):
-    approved = "Approved"
-    pending = "Pending"
-    rejected = "Rejected"
+from msgboxx.templates.status import TemplateStatus as TemplateStatus  # re-exported
 
 
 class Template(Base):
