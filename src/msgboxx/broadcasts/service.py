@@ -5,9 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from sqlalchemy import select
+
 from msgboxx.accounts import service as accounts
 from msgboxx.auth.service import Principal
 from msgboxx.broadcasts.models import Broadcast
+from msgboxx.broadcasts.schemas import BroadcastOut
 from msgboxx.contacts.models import ContactStatus
 from msgboxx.core.errors import Unprocessable
 from msgboxx.core.wire import PageRequest
@@ -110,3 +113,14 @@ async def list_broadcasts(
         created_from=created_from,
     )
     return await fetch_page(tx, query, page)
+
+
+async def views_by_message(tx: Tx, message_ids: list[uuid.UUID]) -> dict[uuid.UUID, BroadcastOut]:
+    """The broadcasts that sent these messages, as the API shows them, by message id.
+
+    For the webhook outbox, whose ``broadcast.status`` events show the broadcast.
+    """
+    if not message_ids:
+        return {}
+    found = await tx.session.scalars(select(Broadcast).where(Broadcast.message_id.in_(message_ids)))
+    return {b.message_id: BroadcastOut.of(b) for b in found}

@@ -38,7 +38,6 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from msgboxx.accounts.models import ApiAccount
-from msgboxx.broadcasts.models import Broadcast
 from msgboxx.broadcasts.schemas import BroadcastOut
 from msgboxx.core.events import Event, EventType
 from msgboxx.core.wire import ApiModel, format_timestamp
@@ -171,7 +170,11 @@ async def write(tx: Tx, events: Sequence[Event]) -> None:
     tx.leaves(Work.webhooks)
 
 
-async def _broadcasts_of(tx: Tx, events: list[Event]) -> dict[uuid.UUID, Broadcast]:
+async def _broadcasts_of(tx: Tx, events: list[Event]) -> dict[uuid.UUID, BroadcastOut]:
+    # Imported here: the broadcasts service reaches messages, whose hot queries
+    # import this module's ``subscribed``.
+    from msgboxx.broadcasts import service as broadcasts
+
     message_ids = [
         e.data.messageId
         for e in events
@@ -179,13 +182,12 @@ async def _broadcasts_of(tx: Tx, events: list[Event]) -> dict[uuid.UUID, Broadca
     ]
     if not message_ids:
         return {}
-    found = await tx.session.scalars(select(Broadcast).where(Broadcast.message_id.in_(message_ids)))
-    return {b.message_id: b for b in found}
+    return await broadcasts.views_by_message(tx, message_ids)
 
 
-def _broadcast_view(broadcasts: dict[uuid.UUID, Broadcast], data: ApiModel) -> ApiModel:
+def _broadcast_view(broadcasts: dict[uuid.UUID, BroadcastOut], data: ApiModel) -> ApiModel:
     """The broadcast as the API shows it, with the message as it was at the event."""
     if not isinstance(data, MessageOut) or data.messageId not in broadcasts:
         return data
-    view = BroadcastOut.of(broadcasts[data.messageId])
+    view = broadcasts[data.messageId]
     return view.model_copy(update={"status": data.status, "message": data.message})
