@@ -12,14 +12,14 @@ import logging
 from msgboxx import intake
 from msgboxx.accounts import service as accounts
 from msgboxx.auth import service as auth
-from msgboxx.auth.models import Role
+from msgboxx.auth.roles import Role
 from msgboxx.channels.base import InboundText
 from msgboxx.contacts import service as contacts
-from msgboxx.contacts.models import ContactStatus
+from msgboxx.contacts.status import ContactStatus
 from msgboxx.db import Database, utcnow
 from msgboxx.messages import window
 from msgboxx.templates import service as templates
-from msgboxx.templates.models import TemplateStatus
+from msgboxx.templates.status import TemplateStatus
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +36,10 @@ async def ensure(db: Database) -> None:
         user = await auth.get_user_by_email(tx, email=EMAIL)
         if user is None:
             organisation = await auth.create_organisation(tx, name="Demo Company")
-            await auth.create_user(
-                tx, org_id=organisation.id, email=EMAIL, password=PASSWORD, role=Role.admin
+            admin = auth.principal_of(
+                await auth.create_user(
+                    tx, org_id=organisation.id, email=EMAIL, password=PASSWORD, role=Role.admin
+                )
             )
             account, _inbox = await accounts.create(
                 tx, org_id=organisation.id, phone_number=ACCOUNT_NUMBER, name="My Company"
@@ -50,11 +52,15 @@ async def ensure(db: Database) -> None:
                 example="Hi John, thanks for your interest in the msgboxx platform. ...",
                 status=TemplateStatus.approved,
             )
-            contact, _ = await contacts.get_or_create_for_inbound(
-                tx, account=account, number=CONTACT_NUMBER, profile_name="Test Customer"
+            await contacts.create(
+                tx,
+                admin,
+                account_id=account.id,
+                mobile_number=CONTACT_NUMBER,
+                name="Test Customer",
+                status=ContactStatus.subscribed,
+                email="customer@somewhere.com",
             )
-            contact.email = "customer@somewhere.com"
-            contact.status = ContactStatus.subscribed
             await tx.commit()
             log.info("demo organisation created", extra={"user": EMAIL})
         demo_account = await accounts.find_by_phone_number(tx, ACCOUNT_NUMBER)

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
+from msgboxx.auth.roles import Role as Role  # re-exported
 from msgboxx.db import Base, UTCDateTime, new_id, utcnow
-
-
-class Role(enum.StrEnum):
-    admin = "admin"
-    agent = "agent"
 
 
 class Organisation(Base):

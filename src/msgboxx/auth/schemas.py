@@ -6,7 +6,7 @@ import uuid
 
 from pydantic import ConfigDict, Field
 
-from msgboxx.auth.models import Role
+from msgboxx.auth.roles import Role
 from msgboxx.core.wire import ApiModel, Timestamp
 
 

@@ -5,15 +5,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError
-
-from msgboxx.auth import ratelimit, tokens
-from msgboxx.auth.models import Organisation, Role, User
+from msgboxx.auth import ratelimit, store, tokens
+from msgboxx.auth.models import Organisation, User
 from msgboxx.auth.passwords import hash_password, verify_password
+from msgboxx.auth.roles import Role
 from msgboxx.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from msgboxx.db import Database
-from msgboxx.db.prepared import Prepared
 from msgboxx.db.tx import Tx
 from msgboxx.settings import Settings
 
@@ -30,6 +27,11 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.role is Role.admin
+
+
+def principal_of(user: User) -> Principal:
+    """A user already in hand as the caller (the demo acting as its admin, say)."""
+    return Principal(user.id, user.org_id, Role(user.role), user.email)
 
 
 async def login(
@@ -51,7 +53,7 @@ async def login(
     limits = _login_limits(email=email, client_address=client_address, settings=settings)
     async with db.tx(write=False) as tx:
         await ratelimit.check(tx, limits=limits)
-        user = await tx.session.scalar(select(User).where(User.email == email))
+        user = await store.user_by_email(tx, email)
     if user is None or not await verify_password(user.password_hash, password):
         if user is None:
             await verify_password(None, password)  # same time as a wrong password
@@ -79,7 +81,7 @@ def _login_limits(*, email: str, client_address: str, settings: Settings) -> dic
 async def principal_for_token(tx: Tx, *, token: str, key: str) -> Principal:
     """The user behind a token, as it is now: a deleted or disabled user's token stops working."""
     user_id = tokens.user_id_of(token, key=key)
-    row = await _PRINCIPAL_OF_USER.first(tx, {"user_id": user_id})
+    row = await store.principal_row(tx, user_id)
     if row is None:
         raise Unauthorized("the access token's user no longer exists")
     user_id, org_id, role, email, disabled = row
@@ -88,23 +90,11 @@ async def principal_for_token(tx: Tx, *, token: str, key: str) -> Principal:
     return Principal(user_id, org_id, Role(role), email)
 
 
-# Prepared once: every authenticated request runs it (on SQLite SQLAlchemy's
-# execution path cost more than the lookup).
-_PRINCIPAL_OF_USER = Prepared(
-    select(User.id, User.org_id, User.role, User.email, User.disabled).where(
-        User.id == bindparam("user_id")
-    )
-)
-
-
 async def create_organisation(tx: Tx, *, name: str) -> Organisation:
     name = name.strip()
     if not name or len(name) > 200:
         raise Unprocessable.for_field("name", "must be 1 to 200 characters")
-    organisation = Organisation(name=name)
-    tx.session.add(organisation)
-    await tx.session.flush()
-    return organisation
+    return await store.add_organisation(tx, name=name)
 
 
 async def create_user(tx: Tx, *, org_id: uuid.UUID, email: str, password: str, role: str) -> User:
@@ -116,14 +106,13 @@ async def create_user(tx: Tx, *, org_id: uuid.UUID, email: str, password: str, r
         role = Role(role)
     except ValueError as exc:
         raise Unprocessable.for_field("role", "must be admin or agent") from exc
-    if await tx.session.get(Organisation, org_id) is None:
+    if not await store.organisation_exists(tx, org_id):
         raise NotFound(f"organisation {org_id} does not exist")
-    user = User(org_id=org_id, email=email, password_hash=hash_password(password), role=role)
-    tx.session.add(user)
-    try:
-        await tx.session.flush()
-    except IntegrityError as exc:
-        raise Conflict(f"a user with email {email} already exists") from exc
+    user = await store.add_user(
+        tx, org_id=org_id, email=email, password_hash=hash_password(password), role=role
+    )
+    if user is None:
+        raise Conflict(f"a user with email {email} already exists")
     return user
 
 
@@ -143,38 +132,40 @@ async def set_password(tx: Tx, *, email: str, password: str) -> User:
     """Give a user a new password; tokens already issued keep working until they expire."""
     _check_password(password)
     user = await _user_by_email_or_404(tx, email)
-    user.password_hash = hash_password(password)
-    await tx.session.flush()
+    await store.set_password_hash(tx, user, hash_password(password))
     return user
 
 
 async def set_disabled(tx: Tx, *, email: str, disabled: bool) -> User:
     """Disable (or enable again) a user: sign-in and every token of it stop at once."""
     user = await _user_by_email_or_404(tx, email)
-    user.disabled = disabled
-    await tx.session.flush()
+    await store.set_disabled(tx, user, disabled)
     return user
 
 
 async def list_organisations(tx: Tx) -> list[Organisation]:
-    return list(await tx.session.scalars(select(Organisation).order_by(Organisation.created_at)))
+    return await store.organisations(tx)
 
 
 async def list_users(tx: Tx, *, org_id: uuid.UUID | None = None) -> list[User]:
-    query = select(User).order_by(User.created_at)
-    if org_id is not None:
-        query = query.where(User.org_id == org_id)
-    return list(await tx.session.scalars(query))
+    return await store.users(tx, org_id=org_id)
 
 
 async def lock_organisation(tx: Tx, *, org_id: uuid.UUID) -> None:
     """Hold the organisation's row until commit, so that counting what it has and
     adding to it cannot interleave (PostgreSQL; SQLite writes one at a time anyway).
     """
-    await tx.session.execute(
-        select(Organisation.id).where(Organisation.id == org_id).with_for_update()
-    )
+    await store.lock_organisation(tx, org_id)
 
 
 async def get_user_by_email(tx: Tx, *, email: str) -> User | None:
-    return await tx.session.scalar(select(User).where(User.email == email.strip().lower()))
+    return await store.user_by_email(tx, email.strip().lower())
+
+
+async def get_user(tx: Tx, *, user_id: uuid.UUID) -> User | None:
+    """A user by id, in any organisation: the caller checks it belongs where it should."""
+    return await store.user_by_id(tx, user_id)
+
+
+async def organisation_exists(tx: Tx, *, org_id: uuid.UUID) -> bool:
+    return await store.organisation_exists(tx, org_id)

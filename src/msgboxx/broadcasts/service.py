@@ -15,7 +15,7 @@ from msgboxx.auth.service import Principal
 from msgboxx.broadcasts import store
 from msgboxx.broadcasts.models import Broadcast
 from msgboxx.broadcasts.schemas import BroadcastOut
-from msgboxx.contacts.schemas import ContactStatus
+from msgboxx.contacts.status import ContactStatus
 from msgboxx.core.errors import NotFound, Unprocessable
 from msgboxx.core.wire import PageRequest
 from msgboxx.db import utcnow

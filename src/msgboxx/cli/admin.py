@@ -214,16 +214,16 @@ def template_create(
     ] = True,
 ) -> None:
     """Add a template to an account; prints its id."""
-    from msgboxx.accounts.models import ApiAccount
+    from msgboxx.accounts import service as accounts
     from msgboxx.core.errors import NotFound
     from msgboxx.templates import service as templates
-    from msgboxx.templates.models import TemplateStatus
+    from msgboxx.templates.status import TemplateStatus
 
     account_id = parse_uuid(account, "--account")
 
     async def work(db: Database) -> uuid.UUID:
         async with db.tx(write=True) as tx:
-            found = await tx.session.get(ApiAccount, account_id)
+            found = await accounts.find(tx, account_id)
             if found is None:
                 raise NotFound(f"API account {account_id} does not exist")
             template = await templates.create(

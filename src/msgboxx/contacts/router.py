@@ -10,7 +10,6 @@ from starlette.responses import Response
 from msgboxx.contacts import service
 from msgboxx.contacts.schemas import ContactCreate, ContactOut, ContactUpdate
 from msgboxx.core.wire import Envelope, envelope
-from msgboxx.messages import service as messages
 from msgboxx.web import openapi
 from msgboxx.web.deps import CurrentUser, FromDate, Page, UnitOfWork
 from msgboxx.web.routing import AliasedRouter
@@ -93,8 +92,6 @@ async def update_contact(
 @router.delete("/contact/{contactId}", status_code=204, operation_id="deleteContact")
 async def delete_contact(contactId: uuid.UUID, tx: UnitOfWork, user: CurrentUser) -> Response:
     """Right to erasure: the contact and the text of its messages go."""
-    contact = await service.get(tx, user, contactId)
-    await messages.erase_text_of_contact(tx, contact_id=contact.id)
-    await service.delete(tx, contact=contact)
+    await service.erase(tx, user, contactId)
     await tx.commit()
     return Response(status_code=204)

@@ -7,7 +7,7 @@ import uuid
 from pydantic import ConfigDict, EmailStr, Field
 
 from msgboxx.contacts.models import Contact
-from msgboxx.contacts.models import ContactStatus as ContactStatus  # for other domains
+from msgboxx.contacts.status import ContactStatus
 from msgboxx.core.wire import ApiModel, Timestamp
 
 

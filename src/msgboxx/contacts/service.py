@@ -1,4 +1,7 @@
-"""Reads and writes of contacts, and the consent rules of inbound keywords."""
+"""Contacts: one per customer per account, their consent, their erasure.
+
+Also the consent rules of inbound keywords (:func:`consent_keyword`).
+"""
 
 from __future__ import annotations
 
@@ -6,24 +9,24 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
-
 from msgboxx.accounts import service as accounts
-from msgboxx.accounts.models import ApiAccount
+from msgboxx.accounts.service import ApiAccount
 from msgboxx.auth.service import Principal
-from msgboxx.contacts.models import Contact, ContactStatus
+from msgboxx.contacts import store
+
+# The record other domains are handed, for their type hints.
+from msgboxx.contacts.models import Contact as Contact
 from msgboxx.contacts.schemas import ContactOut
+from msgboxx.contacts.status import ContactStatus
 from msgboxx.core import phones
 from msgboxx.core.errors import Conflict, NotFound
 from msgboxx.core.events import EventType
 from msgboxx.core.wire import PageRequest
-from msgboxx.db.paging import fetch_page
 from msgboxx.db.tx import Tx
+from msgboxx.messages import service as messages
 
 # Keywords WhatsApp users send to opt out or back in (compared case-insensitively,
-# trimmed, punctuation at the end ignored).
+# trimmed, spaces inside collapsed, a final full stop or exclamation mark ignored).
 STOP_WORDS = frozenset(
     {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "opt out", "optout", "stop all"}
 )
@@ -41,7 +44,11 @@ def consent_keyword(text: str) -> ContactStatus | None:
 
 
 async def get(tx: Tx, principal: Principal, contact_id: uuid.UUID) -> Contact:
-    return await accounts.get_visible(tx, principal, Contact, contact_id, label="contact")
+    """A contact of an account the principal sees, or 404 (also for another tenant's)."""
+    contact = await store.get_visible(tx, contact_id, accounts.visible_account_ids(principal))
+    if contact is None:
+        raise NotFound(f"contact {contact_id} was not found")
+    return contact
 
 
 async def list_contacts(
@@ -55,16 +62,17 @@ async def list_contacts(
 ) -> tuple[list[Contact], int]:
     number = None
     if mobile_number:
-        account = await tx.session.get(ApiAccount, account_id) if account_id else None
+        account = await accounts.find(tx, account_id) if account_id else None
         region = account.region if account else None
         number = phones.normalise(mobile_number, field="mobileNumber", region=region)
-    query = accounts.visible(
-        principal,
-        Contact,
-        equal={"account_id": account_id, "mobile_number": number},
+    return await store.page(
+        tx,
+        page,
+        visible=accounts.visible_account_ids(principal),
+        account_id=account_id,
+        mobile_number=number,
         created_from=created_from,
     )
-    return await fetch_page(tx, query, page)
 
 
 async def id_by_number(
@@ -73,9 +81,7 @@ async def id_by_number(
     """The contact with this number (in any usual form) on a visible account, or 404."""
     account = await accounts.get(tx, principal, account_id)
     number = phones.normalise(mobile_number, field="mobileNumber", region=account.region)
-    contact_id = await tx.session.scalar(
-        select(Contact.id).where(Contact.account_id == account_id, Contact.mobile_number == number)
-    )
+    contact_id = await store.id_by_number(tx, account_id, number)
     if contact_id is None:
         raise NotFound(f"no contact with mobile number {number} was found on this API account")
     return contact_id
@@ -93,21 +99,17 @@ async def create(
 ) -> Contact:
     account = await accounts.get(tx, principal, account_id)
     number = phones.normalise(mobile_number, field="mobileNumber", region=account.region)
-    existing = await _by_number(tx, account.id, number)
+    existing = await store.by_number(tx, account.id, number)
     if existing is not None:
         raise _duplicate(existing)
-    contact = Contact(
-        account_id=account.id, mobile_number=number, name=name, status=status, email=email
+    contact = await store.add(
+        tx, account_id=account.id, mobile_number=number, name=name, status=status, email=email
     )
-    tx.session.add(contact)
-    try:
-        await tx.session.flush()
-    except IntegrityError as exc:  # a concurrent create won the race
+    if contact is None:  # a concurrent create won the race
         # The rollback expires every loaded model (the account too): read no
         # attribute of one after it, only values kept in hand.
         await tx.rollback()
-        existing = await _by_number(tx, account_id, number)
-        raise _duplicate(existing) from exc
+        raise _duplicate(await store.by_number(tx, account_id, number))
     _announce(tx, contact, EventType.contact_created)
     return contact
 
@@ -125,23 +127,12 @@ def _duplicate(existing: Contact | None) -> Conflict:
     )
 
 
-async def _by_number(tx: Tx, account_id: uuid.UUID, number: str) -> Contact | None:
-    return await tx.session.scalar(
-        select(Contact).where(Contact.account_id == account_id, Contact.mobile_number == number)
-    )
-
-
 async def update(
     tx: Tx, principal: Principal, contact_id: uuid.UUID, changes: dict[str, Any]
 ) -> Contact:
     """Apply only the fields the client sent; ``null`` clears a name or email."""
     contact = await get(tx, principal, contact_id)
-    changed = False
-    for field, value in changes.items():
-        changed = changed or getattr(contact, field) != value
-        setattr(contact, field, value)
-    await tx.session.flush()
-    if changed:
+    if await store.change(tx, contact, changes):
         _announce(tx, contact, EventType.contact_updated)
     return contact
 
@@ -150,15 +141,25 @@ async def set_consent(tx: Tx, *, contact: Contact, status: ContactStatus) -> Non
     """Apply an opt-out or opt-in the customer asked for by keyword."""
     if contact.status == status:
         return
-    contact.status = status
-    await tx.session.flush()
+    await store.change(tx, contact, {"status": status})
     _announce(tx, contact, EventType.contact_updated)
 
 
-async def delete(tx: Tx, *, contact: Contact) -> None:
-    """Delete a contact already loaded (and so checked visible) by the caller."""
-    await tx.session.delete(contact)
-    await tx.session.flush()
+async def erase(tx: Tx, principal: Principal, contact_id: uuid.UUID) -> None:
+    """Right to erasure: the contact and the text of its messages go.
+
+    The message rows stay (counts, statuses) without their words, and what was
+    still queued for the contact fails instead of being sent.
+    """
+    contact = await get(tx, principal, contact_id)
+    await messages.erase_text_of_contact(tx, contact_id=contact.id)
+    await store.delete(tx, contact)
+
+
+async def note_inbound(tx: Tx, *, contact: Contact, at: datetime) -> None:
+    """The customer wrote at ``at``: their 24-hour window runs from their latest message."""
+    if contact.last_inbound_at is None or contact.last_inbound_at < at:
+        await store.change(tx, contact, {"last_inbound_at": at})
 
 
 async def get_or_create_for_inbound(
@@ -175,71 +176,32 @@ async def get_or_create_for_inbound(
     by one gets the other when a message carries both. Concurrent messages from
     one new customer make one contact (the losers of the insert find it).
     """
-    by_number = await _by_number(tx, account.id, number) if number else None
-    by_user_id = await _by_user_id(tx, account.id, user_id) if user_id else None
+    by_number = await store.by_number(tx, account.id, number) if number else None
+    by_user_id = await store.by_user_id(tx, account.id, user_id) if user_id else None
     contact = by_number or by_user_id
     if contact is None:
-        contact = await _insert_once(
-            tx, account=account, number=number, user_id=user_id, name=profile_name
+        contact = await store.insert_once(
+            tx, account_id=account.id, number=number, user_id=user_id, name=profile_name
         )
         if contact is not None:
             _announce(tx, contact, EventType.contact_created)
             return contact, True
-        by_number = await _by_number(tx, account.id, number) if number else None
-        by_user_id = await _by_user_id(tx, account.id, user_id) if user_id else None
+        by_number = await store.by_number(tx, account.id, number) if number else None
+        by_user_id = await store.by_user_id(tx, account.id, user_id) if user_id else None
         contact = by_number or by_user_id
         if contact is None:  # pragma: no cover - the insert lost to a row we cannot see
             raise RuntimeError("a contact insert conflicted with no visible contact")
-    changed = False
+    learnt: dict[str, Any] = {}
     if number and contact.mobile_number is None and by_number is None:
-        contact.mobile_number = number
-        changed = True
+        learnt["mobile_number"] = number
     if user_id and contact.whatsapp_user_id is None and by_user_id is None:
-        contact.whatsapp_user_id = user_id
-        changed = True
+        learnt["whatsapp_user_id"] = user_id
     if profile_name and not contact.name:
-        contact.name = profile_name
-        changed = True
-    if changed:
-        await tx.session.flush()
+        learnt["name"] = profile_name
+    if learnt:
+        await store.change(tx, contact, learnt)
         _announce(tx, contact, EventType.contact_updated)
     return contact, False
-
-
-async def _insert_once(
-    tx: Tx,
-    *,
-    account: ApiAccount,
-    number: str | None,
-    user_id: str | None,
-    name: str | None,
-) -> Contact | None:
-    """Insert a contact unless one with its number or user id exists (None then).
-
-    ``ON CONFLICT DO NOTHING`` waits for a concurrent insert of the same customer
-    instead of failing the whole batch on its unique index.
-    """
-    dialect = tx.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    contact_id = await tx.session.scalar(
-        insert(Contact)
-        .values(
-            account_id=account.id,
-            mobile_number=number,
-            whatsapp_user_id=user_id,
-            name=name,
-            status=ContactStatus.subscribed,
-        )
-        .on_conflict_do_nothing()
-        .returning(Contact.id)
-    )
-    return await tx.session.get(Contact, contact_id) if contact_id is not None else None
-
-
-async def _by_user_id(tx: Tx, account_id: uuid.UUID, user_id: str) -> Contact | None:
-    return await tx.session.scalar(
-        select(Contact).where(Contact.account_id == account_id, Contact.whatsapp_user_id == user_id)
-    )
 
 
 async def change_number(tx: Tx, *, account: ApiAccount, number: str, new_number: str) -> bool:
@@ -248,11 +210,10 @@ async def change_number(tx: Tx, *, account: ApiAccount, number: str, new_number:
     Nothing changes when no contact has the old number, or another contact
     already has the new one (two records of one person are not merged here).
     """
-    contact = await _by_number(tx, account.id, number)
-    if contact is None or await _by_number(tx, account.id, new_number) is not None:
+    contact = await store.by_number(tx, account.id, number)
+    if contact is None or await store.by_number(tx, account.id, new_number) is not None:
         return False
-    contact.mobile_number = new_number
-    await tx.session.flush()
+    await store.change(tx, contact, {"mobile_number": new_number})
     _announce(tx, contact, EventType.contact_updated)
     return True
 

@@ -28,7 +28,7 @@ from msgboxx.messages import window
 from msgboxx.messages.models import Message, PendingStatusReport
 from msgboxx.messages.schemas import SHOWN_COLUMNS, MessageFilters, MessageOut
 from msgboxx.messages.status import RANK, MessageStatus, implied, may_move
-from msgboxx.webhooks.outbox import subscribed
+from msgboxx.webhooks.listeners import subscribed
 
 OUTBOUND = "Outbound"
 INBOUND = "Inbound"

@@ -17,29 +17,20 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import httpx
-from sqlalchemy import literal_column, or_, select, update
 
 from msgboxx import __version__
 from msgboxx.core.errors import ProblemError
 from msgboxx.db import Database, utcnow
-from msgboxx.db.tx import Tx
 from msgboxx.dispatch import backoff
 from msgboxx.dispatch.loop import RoundLoop
 from msgboxx.settings import Settings
-from msgboxx.webhooks import signing, targets
-from msgboxx.webhooks.models import (
-    DeliveryStatus,
-    WebhookAttempt,
-    WebhookDelivery,
-    WebhookSubscription,
-)
+from msgboxx.webhooks import signing, store, targets
+from msgboxx.webhooks.models import DeliveryStatus
 
 log = logging.getLogger(__name__)
-# Inline, not a bound parameter, so SQLite can use the partial index of pending rows.
-_IS_PENDING = WebhookDelivery.status == literal_column("'Pending'")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,38 +49,6 @@ class Attempt:
     def gone(self) -> bool:
         """410 Gone: the REST-hook way for a receiver to unsubscribe itself."""
         return self.status_code == 410
-
-
-async def claim_subscriptions(
-    tx: Tx, *, owner: str, now: datetime, lease: timedelta, limit: int
-) -> list[uuid.UUID]:
-    """Subscriptions with a pending delivery, not backing off and not leased."""
-    has_pending = (
-        select(WebhookDelivery.id)
-        .where(WebhookDelivery.subscription_id == WebhookSubscription.id, _IS_PENDING)
-        .exists()
-    )
-    due = (
-        select(WebhookSubscription.id)
-        .where(
-            or_(WebhookSubscription.retry_at.is_(None), WebhookSubscription.retry_at <= now),
-            or_(
-                WebhookSubscription.lease_until.is_(None),
-                WebhookSubscription.lease_until < now,
-            ),
-            has_pending,
-        )
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    claimed = await tx.session.scalars(
-        update(WebhookSubscription)
-        .where(WebhookSubscription.id.in_(due.scalar_subquery()))
-        .values(lease_until=now + lease, lease_owner=owner)
-        .returning(WebhookSubscription.id)
-        .execution_options(synchronize_session=False)
-    )
-    return list(claimed)
 
 
 class WebhookSender(RoundLoop):
@@ -137,9 +96,7 @@ class WebhookSender(RoundLoop):
             return 0
         lease = timedelta(seconds=self.settings.webhook_lease_seconds)
         async with self.db.tx(write=True) as tx:
-            ids = await claim_subscriptions(
-                tx, owner=self.owner, now=utcnow(), lease=lease, limit=free
-            )
+            ids = await store.claim(tx, owner=self.owner, now=utcnow(), lease=lease, limit=free)
             await tx.commit()
         for subscription_id in ids:
             task = asyncio.create_task(
@@ -173,32 +130,17 @@ class WebhookSender(RoundLoop):
             )
         finally:
             async with self.db.tx(write=True) as tx:
-                await tx.session.execute(
-                    update(WebhookSubscription)
-                    .where(
-                        WebhookSubscription.id == subscription_id,
-                        WebhookSubscription.lease_owner == self.owner,
-                    )
-                    .values(lease_until=None, lease_owner=None)
-                )
+                await store.release(tx, subscription_id, owner=self.owner)
                 await tx.commit()
 
     async def _deliver_in_order(self, subscription_id: uuid.UUID) -> None:
         started = time.monotonic()
         budget = self.settings.webhook_lease_seconds / 2
         async with self.db.tx(write=False) as tx:
-            subscription = await tx.session.get(WebhookSubscription, subscription_id)
-            if subscription is None:
-                return
-            target, secret = subscription.target_url, subscription.secret
-            rows = (
-                await tx.session.execute(
-                    select(WebhookDelivery.id, WebhookDelivery.event_id, WebhookDelivery.body)
-                    .where(WebhookDelivery.subscription_id == subscription_id, _IS_PENDING)
-                    .order_by(WebhookDelivery.created_at, WebhookDelivery.id)
-                    .limit(self.settings.webhook_batch_size)
-                )
-            ).all()
+            found = await store.pending(tx, subscription_id, limit=self.settings.webhook_batch_size)
+        if found is None:
+            return
+        target, secret, rows = found
         for delivery_id, event_id, body in rows:
             if self._stopping or time.monotonic() - started > budget:
                 return  # the lease must outlive the work; the rest goes next round
@@ -256,47 +198,53 @@ class WebhookSender(RoundLoop):
         """Write one attempt and what follows from it; True when the next may go."""
         now = utcnow()
         async with self.db.tx(write=True) as tx:
-            subscription = await tx.session.get(WebhookSubscription, subscription_id)
-            delivery = await tx.session.get(WebhookDelivery, delivery_id)
-            if subscription is None or delivery is None:
+            found = await store.attempted(
+                tx, subscription_id=subscription_id, delivery_id=delivery_id
+            )
+            if found is None:
                 return False  # unsubscribed meanwhile
+            subscription, delivery = found
             if attempt.gone:
                 log.info(
                     "receiver answered 410: unsubscribed",
                     extra={"subscription_id": str(subscription_id)},
                 )
-                await tx.session.delete(subscription)  # its deliveries and attempts go with it
+                await store.delete(tx, subscription)  # its deliveries and attempts go with it
                 await tx.commit()
                 return False
-            tx.session.add(
-                WebhookAttempt(
-                    delivery_id=delivery_id,
-                    attempted_at=now,
-                    status_code=attempt.status_code,
-                    latency_ms=attempt.latency_ms,
-                    error=attempt.error,
-                )
+            status, retry_at = self._outcome(
+                attempt, attempts=delivery.attempt_count + 1, since=now - delivery.created_at
             )
-            delivery.attempt_count += 1
-            go_on = True
-            if attempt.ok:
-                delivery.status = DeliveryStatus.delivered
-                delivery.delivered_at = now
-                subscription.retry_at = None
-            elif now - delivery.created_at >= timedelta(
-                seconds=self.settings.webhook_retry_window_seconds
-            ):
-                delivery.status = DeliveryStatus.failed  # gave up; the next event may go
-                subscription.retry_at = None
-            else:
-                wait = backoff.delay(
-                    delivery.attempt_count,
-                    base=self.settings.webhook_backoff_base,
-                    cap=self.settings.webhook_backoff_max,
-                )
-                subscription.retry_at = now + timedelta(seconds=wait)
-                go_on = False
-            if subscription.lease_owner != self.owner:
-                go_on = False  # our lease ran out and another sender has it
+            await store.record_attempt(
+                tx,
+                subscription,
+                delivery,
+                at=now,
+                status_code=attempt.status_code,
+                latency_ms=attempt.latency_ms,
+                error=attempt.error,
+                status=status,
+                retry_at=None if retry_at is None else now + retry_at,
+            )
+            # Our lease ran out and another sender has it: it sends the next.
+            ours = subscription.lease_owner == self.owner
             await tx.commit()
-            return go_on
+            return retry_at is None and ours
+
+    def _outcome(
+        self, attempt: Attempt, *, attempts: int, since: timedelta
+    ) -> tuple[DeliveryStatus | None, timedelta | None]:
+        """The delivery's new status (None: still pending), and how long the
+        subscription backs off before trying it again (None: the next may go now).
+
+        A failing delivery holds its subscription's line, retried with backoff,
+        until the retry window since its event has passed; then it is given up.
+        """
+        if attempt.ok:
+            return DeliveryStatus.delivered, None
+        if since >= timedelta(seconds=self.settings.webhook_retry_window_seconds):
+            return DeliveryStatus.failed, None  # gave up; the next event may go
+        wait = backoff.delay(
+            attempts, base=self.settings.webhook_backoff_base, cap=self.settings.webhook_backoff_max
+        )
+        return None, timedelta(seconds=wait)

@@ -13,7 +13,6 @@ to every unit of work.
 from __future__ import annotations
 
 import functools
-import uuid
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -24,40 +23,25 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    and_,
     bindparam,
     exists,
     func,
     insert,
     literal_column,
-    or_,
     select,
 )
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from msgboxx.accounts.models import ApiAccount
-from msgboxx.broadcasts.models import Broadcast
-from msgboxx.broadcasts.schemas import BroadcastOut
+from msgboxx.broadcasts import service as broadcasts
 from msgboxx.core.events import Event, EventType
 from msgboxx.core.wire import ApiModel, format_timestamp
 from msgboxx.db import UTCDateTime
 from msgboxx.db.tx import Tx, Work
 from msgboxx.messages.schemas import MessageOut
+from msgboxx.webhooks.listeners import covers
 from msgboxx.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
-
-
-def _covers(account: type[ApiAccount]) -> ColumnElement[bool]:
-    """A subscription covers its organisation's accounts, or the one it names."""
-    return and_(
-        WebhookSubscription.org_id == account.org_id,
-        or_(
-            WebhookSubscription.account_id.is_(None),
-            WebhookSubscription.account_id == account.id,
-        ),
-    )
-
 
 # The different event lists of the subscriptions covering some accounts: which
 # events anyone wants, in at most one row per account and list (there are few event
@@ -66,7 +50,7 @@ def _covers(account: type[ApiAccount]) -> ColumnElement[bool]:
 _EVENT_LISTS_OF_ACCOUNTS = (
     select(ApiAccount.id, sql_cast(WebhookSubscription.events, Text))
     .distinct()
-    .join(WebhookSubscription, _covers(ApiAccount))
+    .join(WebhookSubscription, covers(ApiAccount))
     .where(ApiAccount.id.in_(bindparam("account_ids", expanding=True)))
 )
 
@@ -114,22 +98,11 @@ def _fan_out(dialect: str) -> Insert:
             bindparam("created_at", type_=UTCDateTime),
         )
         .select_from(ApiAccount)
-        .join(WebhookSubscription, _covers(ApiAccount))
+        .join(WebhookSubscription, covers(ApiAccount))
         .where(ApiAccount.id == bindparam("account_id"), _wants_event(dialect))
     )
     columns = ["id", "subscription_id", "event_id", "event_type", "body", "status"]
     return insert(_DELIVERIES).from_select([*columns, "attempt_count", "created_at"], fanned)
-
-
-def subscribed(account_id: InstrumentedAttribute[uuid.UUID]) -> ColumnElement[bool]:
-    """Whether any subscription may want the account's events, as a column.
-
-    For the queries of the hot paths, which load the account's rows anyway (the
-    recipient of an accepted message, the messages a status report names, a
-    batch of sends): what they read of it goes to ``Tx.unheard``.
-    """
-    account = aliased(ApiAccount)
-    return exists().where(account.id == account_id, _covers(account))
 
 
 async def write(tx: Tx, events: Sequence[Event]) -> None:
@@ -144,12 +117,8 @@ async def write(tx: Tx, events: Sequence[Event]) -> None:
     matched = [e for e in events if (e.account_id, e.type) in wanted]
     if not matched:
         return
-    broadcasts = await _broadcasts_of(tx, matched)
     rows = []
-    for item in matched:
-        data = item.data
-        if item.type is EventType.broadcast_status:
-            data = _broadcast_view(broadcasts, data)
+    for item, data in zip(matched, await _with_broadcasts(tx, matched), strict=True):
         body = orjson.dumps(
             {
                 "id": item.id,
@@ -171,21 +140,20 @@ async def write(tx: Tx, events: Sequence[Event]) -> None:
     tx.leaves(Work.webhooks)
 
 
-async def _broadcasts_of(tx: Tx, events: list[Event]) -> dict[uuid.UUID, Broadcast]:
-    message_ids = [
-        e.data.messageId
+async def _with_broadcasts(tx: Tx, events: list[Event]) -> list[ApiModel]:
+    """Each event's data; a ``broadcast.status`` shows its broadcast, with the message as it was."""
+    announced = [
+        e.data
         for e in events
         if e.type is EventType.broadcast_status and isinstance(e.data, MessageOut)
     ]
-    if not message_ids:
-        return {}
-    found = await tx.session.scalars(select(Broadcast).where(Broadcast.message_id.in_(message_ids)))
-    return {b.message_id: b for b in found}
-
-
-def _broadcast_view(broadcasts: dict[uuid.UUID, Broadcast], data: ApiModel) -> ApiModel:
-    """The broadcast as the API shows it, with the message as it was at the event."""
-    if not isinstance(data, MessageOut) or data.messageId not in broadcasts:
-        return data
-    view = BroadcastOut.of(broadcasts[data.messageId])
-    return view.model_copy(update={"status": data.status, "message": data.message})
+    if not announced:
+        return [e.data for e in events]
+    shown = iter(await broadcasts.shown_with(tx, announced))
+    data: list[ApiModel] = []
+    for e in events:
+        if e.type is EventType.broadcast_status and isinstance(e.data, MessageOut):
+            data.append(next(shown) or e.data)
+        else:
+            data.append(e.data)
+    return data

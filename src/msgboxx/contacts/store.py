@@ -1,0 +1,139 @@
+"""Every statement on contacts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+
+from msgboxx.contacts.models import Contact
+from msgboxx.contacts.status import ContactStatus
+from msgboxx.core.wire import PageRequest
+from msgboxx.db import dialect
+from msgboxx.db.paging import fetch_page
+from msgboxx.db.tx import Tx
+
+
+def _visible(
+    visible: Select[uuid.UUID],
+    *,
+    contact_id: uuid.UUID | None = None,
+    account_id: uuid.UUID | None = None,
+    mobile_number: str | None = None,
+    created_from: datetime | None = None,
+) -> Select[Contact]:
+    """Contacts of the visible accounts, newest first; a None filter is no filter."""
+    query = select(Contact).where(Contact.account_id.in_(visible))
+    if contact_id is not None:
+        query = query.where(Contact.id == contact_id)
+    if account_id is not None:
+        query = query.where(Contact.account_id == account_id)
+    if mobile_number is not None:
+        query = query.where(Contact.mobile_number == mobile_number)
+    if created_from is not None:
+        query = query.where(Contact.created_at >= created_from)
+    return query.order_by(Contact.created_at.desc(), Contact.id.desc())
+
+
+async def get_visible(tx: Tx, contact_id: uuid.UUID, visible: Select[uuid.UUID]) -> Contact | None:
+    return await tx.session.scalar(_visible(visible, contact_id=contact_id))
+
+
+async def page(
+    tx: Tx,
+    page: PageRequest,
+    *,
+    visible: Select[uuid.UUID],
+    account_id: uuid.UUID | None,
+    mobile_number: str | None,
+    created_from: datetime | None,
+) -> tuple[list[Contact], int]:
+    query = _visible(
+        visible, account_id=account_id, mobile_number=mobile_number, created_from=created_from
+    )
+    return await fetch_page(tx, query, page)
+
+
+async def id_by_number(tx: Tx, account_id: uuid.UUID, number: str) -> uuid.UUID | None:
+    return await tx.session.scalar(
+        select(Contact.id).where(Contact.account_id == account_id, Contact.mobile_number == number)
+    )
+
+
+async def by_number(tx: Tx, account_id: uuid.UUID, number: str) -> Contact | None:
+    return await tx.session.scalar(
+        select(Contact).where(Contact.account_id == account_id, Contact.mobile_number == number)
+    )
+
+
+async def by_user_id(tx: Tx, account_id: uuid.UUID, user_id: str) -> Contact | None:
+    return await tx.session.scalar(
+        select(Contact).where(Contact.account_id == account_id, Contact.whatsapp_user_id == user_id)
+    )
+
+
+async def add(
+    tx: Tx,
+    *,
+    account_id: uuid.UUID,
+    mobile_number: str,
+    name: str | None,
+    status: ContactStatus,
+    email: str | None,
+) -> Contact | None:
+    """The new contact, or None when the number is taken (the transaction is then spent)."""
+    contact = Contact(
+        account_id=account_id, mobile_number=mobile_number, name=name, status=status, email=email
+    )
+    tx.session.add(contact)
+    try:
+        await tx.session.flush()
+    except IntegrityError:
+        return None
+    return contact
+
+
+async def insert_once(
+    tx: Tx,
+    *,
+    account_id: uuid.UUID,
+    number: str | None,
+    user_id: str | None,
+    name: str | None,
+) -> Contact | None:
+    """Insert a contact unless one with its number or user id exists (None then).
+
+    ``ON CONFLICT DO NOTHING`` waits for a concurrent insert of the same customer
+    instead of failing the whole batch on its unique index.
+    """
+    contact_id = await tx.session.scalar(
+        dialect.insert(tx, Contact)
+        .values(
+            account_id=account_id,
+            mobile_number=number,
+            whatsapp_user_id=user_id,
+            name=name,
+            status=ContactStatus.subscribed,
+        )
+        .on_conflict_do_nothing()
+        .returning(Contact.id)
+    )
+    return await tx.session.get(Contact, contact_id) if contact_id is not None else None
+
+
+async def change(tx: Tx, contact: Contact, changes: dict[str, Any]) -> bool:
+    """Write the given fields; True when any of them held another value."""
+    changed = False
+    for field, value in changes.items():
+        changed = changed or getattr(contact, field) != value
+        setattr(contact, field, value)
+    await tx.session.flush()
+    return changed
+
+
+async def delete(tx: Tx, contact: Contact) -> None:
+    await tx.session.delete(contact)
+    await tx.session.flush()
