@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from msgboxx.dispatch import backoff
+from msgboxx.core import backoff
 
 BASE, CAP = 2.0, 60.0
 

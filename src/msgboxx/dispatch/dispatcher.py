@@ -22,9 +22,9 @@ import logging
 from datetime import timedelta
 
 from msgboxx.channels.registry import ChannelRegistry
+from msgboxx.core.loop import RoundLoop
 from msgboxx.db import Database, utcnow
 from msgboxx.dispatch import claims, identity, template_sync, wakeup
-from msgboxx.dispatch.loop import RoundLoop
 from msgboxx.dispatch.resume import resume_sandbox
 from msgboxx.dispatch.sending import BatchSender
 from msgboxx.dispatch.submissions import TEMPLATE_BATCH, submit_due

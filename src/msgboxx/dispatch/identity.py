@@ -26,7 +26,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from msgboxx.dispatch.loop import owner_id
+from msgboxx.core.loop import owner_id
 
 log = logging.getLogger(__name__)
 SLOTS = 1000  # more dispatchers than this on one data folder get fresh names

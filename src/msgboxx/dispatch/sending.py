@@ -19,8 +19,9 @@ from datetime import timedelta
 
 from msgboxx.channels.base import OutboundMessage, SendError
 from msgboxx.channels.registry import ChannelRegistry, UnknownChannel
+from msgboxx.core import backoff
 from msgboxx.db import Database, utcnow
-from msgboxx.dispatch import backoff, store
+from msgboxx.dispatch import store
 from msgboxx.messages import service as messages
 from msgboxx.messages.service import SendOutcome
 from msgboxx.observability import metrics

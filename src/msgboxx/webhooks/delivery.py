@@ -22,10 +22,10 @@ from datetime import timedelta
 import httpx
 
 from msgboxx import __version__
+from msgboxx.core import backoff
 from msgboxx.core.errors import ProblemError
+from msgboxx.core.loop import RoundLoop
 from msgboxx.db import Database, utcnow
-from msgboxx.dispatch import backoff
-from msgboxx.dispatch.loop import RoundLoop
 from msgboxx.settings import Settings
 from msgboxx.webhooks import signing, store, targets
 from msgboxx.webhooks.models import DeliveryStatus
