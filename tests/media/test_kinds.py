@@ -146,7 +146,7 @@ def test_check_content__takes_the_limit_and_refuses_one_byte_more_with_413(
     assert f"{limit + 1} bytes is over WhatsApp's limit of {limit} bytes" in problem.detail
 
 
-def test_check_content__an_office_97_file_whose_directory_lies_further__named_by_its_type() -> None:
+def test_check_content__office_97_with_its_directory_further_on__named_by_its_type() -> None:
     head = samples.ole2("Workbook", directory_at_end=True)[:4096]
 
     by_type = check_content(head, kind=DOCUMENT, declared_type="application/vnd.ms-excel")
@@ -155,7 +155,7 @@ def test_check_content__an_office_97_file_whose_directory_lies_further__named_by
     assert by_type.mime_type == by_name.mime_type == "application/vnd.ms-excel"
 
 
-def test_check_content__an_office_97_file_whose_directory_lies_further__415_without_a_hint() -> None:
+def test_check_content__office_97_with_its_directory_further_on__415_without_a_hint() -> None:
     head = samples.ole2("Workbook", directory_at_end=True)[:4096]
 
     with pytest.raises(UnsupportedMediaType) as caught:
