@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -96,12 +96,56 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     sqlite_synchronous: str = "NORMAL"
 
+    # Media files (images, voice notes, documents): a folder by default, or object
+    # storage that every API host and worker of a scale-out shares.
+    media_url: str = Field(
+        default="",
+        description=(
+            "Where media files are kept: empty for the data folder's media/, file:///path"
+            " for another folder, s3://bucket/prefix for S3-compatible object storage"
+            " (needed when several hosts serve and receive media)."
+        ),
+    )
+    media_s3_endpoint_url: str | None = Field(
+        default=None,
+        description=(
+            "The S3 API's address for a server other than AWS (MinIO, Ceph, Cloudflare R2,"
+            " ...), such as http://minio:9000; addressed path-style. Unset for AWS itself."
+        ),
+    )
+    media_s3_region: str | None = Field(
+        default=None,
+        description="The bucket's region (us-east-1 when unset and the server needs one).",
+    )
+    media_s3_access_key_id: str | None = Field(
+        default=None,
+        description=(
+            "The S3 access key. Unset: the usual AWS sources (AWS_ACCESS_KEY_ID, a"
+            " profile, an instance or pod role)."
+        ),
+    )
+    media_s3_secret_access_key: SecretStr | None = Field(
+        default=None,
+        description="The secret that goes with the access key; never printed.",
+    )
+
     @model_validator(mode="after")
     def _local_webhooks_on_the_embedded_default(self) -> Settings:
         """The embedded default is a developer's own machine (the demo's password is public)."""
         if "webhook_allow_private" not in self.model_fields_set and self.seeds_demo:
             self.webhook_allow_private = True
         return self
+
+    @field_validator("media_url")
+    @classmethod
+    def _media_url_names_a_store(cls, value: str) -> str:
+        """A mistyped store fails at start-up, not at the first upload."""
+        value = value.strip()
+        if value and not value.startswith(("file:", "s3://")):
+            raise ValueError("must be empty, file:///path or s3://bucket/prefix")
+        if value.startswith("s3://") and not value[5:].split("/")[0]:
+            raise ValueError("s3:// needs a bucket: s3://bucket/prefix")
+        return value
 
     @field_validator("trusted_proxies")
     @classmethod
