@@ -51,6 +51,26 @@ class Attempt:
         return self.status_code == 410
 
 
+def outcome(
+    attempt: Attempt, *, attempts: int, age: timedelta, settings: Settings
+) -> tuple[DeliveryStatus | None, timedelta | None]:
+    """A delivery's new status after an attempt (None: still pending), and how long
+    its subscription backs off before trying it again (None: the next may go now).
+
+    A failing delivery holds its subscription's line (events arrive in order),
+    retried with backoff, until its event is older than the retry window; then it
+    is given up and the line moves on.
+    """
+    if attempt.ok:
+        return DeliveryStatus.delivered, None
+    if age >= timedelta(seconds=settings.webhook_retry_window_seconds):
+        return DeliveryStatus.failed, None
+    wait = backoff.delay(
+        attempts, base=settings.webhook_backoff_base, cap=settings.webhook_backoff_max
+    )
+    return None, timedelta(seconds=wait)
+
+
 class WebhookSender(RoundLoop):
     name = "webhooks"
 
@@ -212,8 +232,11 @@ class WebhookSender(RoundLoop):
                 await store.delete(tx, subscription)  # its deliveries and attempts go with it
                 await tx.commit()
                 return False
-            status, retry_at = self._outcome(
-                attempt, attempts=delivery.attempt_count + 1, since=now - delivery.created_at
+            status, retry_at = outcome(
+                attempt,
+                attempts=delivery.attempt_count + 1,
+                age=now - delivery.created_at,
+                settings=self.settings,
             )
             await store.record_attempt(
                 tx,
@@ -230,21 +253,3 @@ class WebhookSender(RoundLoop):
             ours = subscription.lease_owner == self.owner
             await tx.commit()
             return retry_at is None and ours
-
-    def _outcome(
-        self, attempt: Attempt, *, attempts: int, since: timedelta
-    ) -> tuple[DeliveryStatus | None, timedelta | None]:
-        """The delivery's new status (None: still pending), and how long the
-        subscription backs off before trying it again (None: the next may go now).
-
-        A failing delivery holds its subscription's line, retried with backoff,
-        until the retry window since its event has passed; then it is given up.
-        """
-        if attempt.ok:
-            return DeliveryStatus.delivered, None
-        if since >= timedelta(seconds=self.settings.webhook_retry_window_seconds):
-            return DeliveryStatus.failed, None  # gave up; the next event may go
-        wait = backoff.delay(
-            attempts, base=self.settings.webhook_backoff_base, cap=self.settings.webhook_backoff_max
-        )
-        return None, timedelta(seconds=wait)
