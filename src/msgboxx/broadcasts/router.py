@@ -41,7 +41,7 @@ async def send_broadcast(
     body: BroadcastCreate, request: Request, tx: UnitOfWork, user: CurrentUser
 ) -> Response:
     async def produce() -> BroadcastOut:
-        broadcast = await service.send(
+        accepted = await service.send(
             tx,
             user,
             account_id=body.apiAccountId,
@@ -51,7 +51,7 @@ async def send_broadcast(
             parameters=body.parameters,
         )
         metrics.MESSAGES_ACCEPTED.inc()
-        return BroadcastOut.of(broadcast)
+        return accepted
 
     return await commit_and_answer(request, tx, user, payload=body, produce=produce)
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from msgboxx.accounts import service as accounts
 from msgboxx.auth.service import Principal
 from msgboxx.broadcasts.models import Broadcast
+from msgboxx.broadcasts.schemas import BroadcastOut
 from msgboxx.contacts.models import ContactStatus
 from msgboxx.core.errors import Unprocessable
 from msgboxx.core.wire import PageRequest
@@ -15,6 +16,7 @@ from msgboxx.db import utcnow
 from msgboxx.db.paging import fetch_page
 from msgboxx.db.tx import Tx
 from msgboxx.messages import service as messages
+from msgboxx.messages.status import MessageStatus
 from msgboxx.templates import placeholders
 from msgboxx.templates import service as templates
 from msgboxx.templates.models import Template
@@ -63,7 +65,7 @@ async def send(
     template_id: uuid.UUID,
     message: str | None,
     parameters: list[str] | None,
-) -> Broadcast:
+) -> BroadcastOut:
     to = await messages.recipient(tx, principal, account_id=account_id, contact_id=contact_id)
     if to.status == ContactStatus.unsubscribed:
         raise Unprocessable.for_field(
@@ -83,10 +85,20 @@ async def send(
         message_id=queued.id,
         created_at=now,
     )
-    broadcast.message = queued
     tx.session.add(broadcast)
     await tx.session.flush()
-    return broadcast
+    # The message as just queued: the broadcast's view needs its text and status.
+    return BroadcastOut(
+        broadcastId=broadcast.id,
+        apiAccountId=account_id,
+        contactId=contact_id,
+        messageId=queued.id,
+        message=queued.text,
+        status=MessageStatus(queued.status),
+        dateTime=now,
+        templateId=template.id,
+        inboxId=to.inbox_id,
+    )
 
 
 async def get(tx: Tx, principal: Principal, broadcast_id: uuid.UUID) -> Broadcast:

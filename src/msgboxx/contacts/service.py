@@ -155,6 +155,16 @@ async def set_consent(tx: Tx, *, contact: Contact, status: ContactStatus) -> Non
     _announce(tx, contact, EventType.contact_updated)
 
 
+async def note_inbound(tx: Tx, *, contact: Contact, at: datetime) -> None:
+    """The customer wrote at ``at``: the 24-hour window runs from their latest message.
+
+    Written with the batch's next flush. A message the network delivers late
+    does not shorten the window.
+    """
+    if contact.last_inbound_at is None or contact.last_inbound_at < at:
+        contact.last_inbound_at = at
+
+
 async def delete(tx: Tx, *, contact: Contact) -> None:
     """Delete a contact already loaded (and so checked visible) by the caller."""
     await tx.session.delete(contact)

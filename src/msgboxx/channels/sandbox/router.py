@@ -6,7 +6,6 @@ import uuid
 
 from fastapi import APIRouter
 from pydantic import Field
-from sqlalchemy import select
 
 from msgboxx import intake
 from msgboxx.accounts import service as accounts
@@ -15,7 +14,7 @@ from msgboxx.core import phones
 from msgboxx.core.errors import NotFound
 from msgboxx.core.wire import ApiModel
 from msgboxx.db import utcnow
-from msgboxx.messages.models import Message
+from msgboxx.messages import service as messages
 from msgboxx.messages.schemas import MessageOut
 from msgboxx.web.deps import CurrentUser, UnitOfWork
 
@@ -49,9 +48,7 @@ async def inbound(body: SandboxInbound, tx: UnitOfWork, user: CurrentUser) -> Me
         profile_name=body.name,
     )
     await intake.apply(tx, [event])
-    message = await tx.session.scalar(
-        select(Message).where(Message.provider_message_id == provider_id)
-    )
+    message = await messages.by_provider_id(tx, provider_id)
     await tx.commit()
     assert message is not None
-    return MessageOut.of(message)
+    return message
