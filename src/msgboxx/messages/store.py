@@ -9,22 +9,28 @@ held for a message not yet known are in ``held_store``.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Insert,
     Select,
     Table,
+    Text,
     bindparam,
     func,
     insert,
+    or_,
     select,
+    text,
     update,
 )
+from sqlalchemy import cast as sql_cast
 
 from msgboxx.accounts import service as accounts
 from msgboxx.accounts.models import Inbox
@@ -202,15 +208,29 @@ async def leased(tx: Tx, message_ids: list[uuid.UUID]) -> list[tuple[MessageRow,
     return _listened(await _LEASED.all(tx, {"ids": message_ids}))
 
 
-def _update_by_id(columns: Sequence[str]) -> Prepared:
-    """Set ``columns`` of the message ``message_id`` (run with execute_many)."""
-    return Prepared(update(_MESSAGES).where(_m.id == bindparam("message_id")), column_keys=columns)
+def _update_by_id(columns: Sequence[str], *, locking: bool = False) -> Prepared:
+    """Set ``columns`` of the message ``message_id`` (run with execute_many).
+
+    ``locking``: also take the report lock ``lock_key`` (PostgreSQL; see
+    :func:`lock_reports`) when it is given, as the row is written: no round trip
+    of its own.
+    """
+    statement = update(_MESSAGES).where(_m.id == bindparam("message_id"))
+    if locking:
+        key = bindparam("lock_key", type_=BigInteger)
+        statement = statement.where(
+            or_(key.is_(None), sql_cast(func.pg_advisory_xact_lock(key), Text).is_not(None))
+        )
+    return Prepared(statement, column_keys=columns)
 
 
 _SET_STATUS = _update_by_id(STATUS_COLUMNS)
 _status_of = values_of(*STATUS_COLUMNS)
 _recorded_of = values_of(*RECORDED_COLUMNS)
-_SET_RECORDED = _update_by_id(RECORDED_COLUMNS)
+_SET_RECORDED = {
+    "sqlite": _update_by_id(RECORDED_COLUMNS),
+    "postgresql": _update_by_id(RECORDED_COLUMNS, locking=True),
+}
 
 
 async def set_statuses(tx: Tx, rows: Sequence[MessageRow]) -> None:
@@ -225,14 +245,51 @@ async def set_statuses(tx: Tx, rows: Sequence[MessageRow]) -> None:
 
 
 async def set_recorded(tx: Tx, rows: Sequence[MessageRow]) -> None:
-    """Write what recording sends changed of each row, in one call."""
-    await _SET_RECORDED.execute_many(
-        tx,
-        [
-            dict(zip(RECORDED_COLUMNS, _recorded_of(row), strict=True), message_id=row.id)
-            for row in rows
-        ],
-    )
+    """Write what recording sends changed of each row, in one call.
+
+    On PostgreSQL each row with a provider id also takes its report lock, in
+    the lock's order (:func:`lock_reports`), before ``held_store.held_for`` looks.
+    """
+    changes: list[dict[str, Any]] = [
+        dict(zip(RECORDED_COLUMNS, _recorded_of(row), strict=True), message_id=row.id)
+        for row in rows
+    ]
+    if tx.dialect == "postgresql":
+        for values in changes:
+            pid = values["provider_message_id"]
+            values["lock_key"] = _lock_key(pid) if pid is not None else None
+        changes.sort(key=lambda values: (values["lock_key"] is not None, values["lock_key"] or 0))
+    await _SET_RECORDED[tx.dialect].execute_many(tx, changes)
+
+
+def _lock_key(provider_message_id: str) -> int:
+    """The advisory lock of one provider id: 64 bits of its hash, the same in every process."""
+    digest = hashlib.blake2b(provider_message_id.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+_LOCK = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS BIGINT[])) AS k")
+
+
+async def lock_reports(
+    tx: Tx, provider_message_ids: Sequence[str]
+) -> list[tuple[MessageRow, bool]]:
+    """Lock reports' ids before holding them, and read their messages again (PostgreSQL).
+
+    A report and the record of its message's id could pass each other: the
+    report read no message (the record was not committed yet) and the record
+    looked for held reports before the hold was committed, so the report waited
+    for the sweep. Both take the id's lock until they commit (the record in
+    :func:`set_recorded`), so whichever comes second sees what the first wrote:
+    the record finds the held report, or this read finds the recorded id and
+    the report is applied, not held. Not on SQLite: one writer at a time leaves
+    nothing to race, and no statement is run.
+    """
+    if tx.dialect != "postgresql" or not provider_message_ids:
+        return []
+    keys = sorted({_lock_key(pid) for pid in provider_message_ids})  # one order: no deadlock
+    await tx.session.execute(_LOCK, {"keys": keys})
+    return await reported(tx, list(provider_message_ids))
 
 
 async def handed_off(
