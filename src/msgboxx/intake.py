@@ -122,7 +122,7 @@ async def apply(
             await accounts.set_channel_status(
                 tx, account_id=event.account_id, healthy=event.healthy, reason=event.reason
             )
-    await tx.session.flush()
+    await tx.flush()
     return result
 
 
@@ -169,9 +169,9 @@ async def _inbound(tx: Tx, event: InboundText, account: ApiAccount | None) -> bo
     )
     stored = await messages.record_inbound(
         tx,
-        account=account,
+        account_id=account.id,
         inbox_id=inbox.id,
-        contact=contact,
+        contact_id=contact.id,
         provider_message_id=event.provider_message_id,
         text=event.text,
         kind=event.kind,
@@ -179,6 +179,7 @@ async def _inbound(tx: Tx, event: InboundText, account: ApiAccount | None) -> bo
     )
     if stored is None:
         return False
+    await contacts.note_inbound(tx, contact=contact, at=event.at)
     wanted = contacts.consent_keyword(event.text)
     if wanted is not None:
         await contacts.set_consent(tx, contact=contact, status=wanted)

@@ -54,11 +54,11 @@ async def send(
         inbox_id=to.inbox_id,
         contact_id=contact_id,
         template_id=filled.template_id,
-        message_id=queued.messageId,
+        message_id=queued.id,
         created_at=now,
     )
     await store.add(tx, broadcast)
-    return BroadcastOut.of(broadcast, queued)
+    return BroadcastOut.of(broadcast, MessageOut.of(queued))
 
 
 async def get(tx: Tx, principal: Principal, broadcast_id: uuid.UUID) -> BroadcastOut:

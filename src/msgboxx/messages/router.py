@@ -65,8 +65,8 @@ async def list_messages(
     filters: Annotated[MessageFilters, Query()],
 ) -> Envelope[MessageOut]:
     """With neither fromDate nor toDate, only the last 24 hours."""
-    rows, total = await service.list_messages(tx, user, page, filters)
-    return envelope([MessageOut.of(m) for m in rows], total=total, request=page)
+    found, total = await service.list_messages(tx, user, page, filters)
+    return envelope(found, total=total, request=page)
 
 
 @router.get("/message/{messageId}", response_model=MessageOut, operation_id="getMessage")

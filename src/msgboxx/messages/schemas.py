@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import operator
 import uuid
-from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import ConfigDict, Field, JsonValue, field_validator, model_validator
 from typing_extensions import TypeAliasType
 
 from msgboxx.core.wire import ApiModel, DateOrInstant, Timestamp, as_utc, field_error
-from msgboxx.messages.models import Message
+from msgboxx.messages.rows import MessageRow, values_of
 from msgboxx.messages.status import MessageStatus
 
 # Named, so that the document holds one enum for both the field and the filter.
 Direction = TypeAliasType("Direction", Literal["Outbound", "Inbound"])
+OUTBOUND = "Outbound"
+INBOUND = "Inbound"
 
 # The original documentation's example (seed/send-message.md).
 _EXAMPLE_SENT: dict[str, JsonValue] = {
@@ -56,23 +56,9 @@ class MessageOut(ApiModel):
     failureReason: str | None
 
     @classmethod
-    def of(cls, message: Message) -> MessageOut:
+    def of(cls, row: MessageRow) -> MessageOut:
         """From a stored message: its values are already valid, so none is checked again."""
-        return cls._stored(_OF_MESSAGE(message))
-
-    @classmethod
-    def of_row(cls, row: Mapping[str, Any]) -> MessageOut:
-        """From a message's column values, as just inserted (no model was made)."""
-        return cls._stored(_OF_ROW(row))
-
-    @classmethod
-    def of_shown(cls, values: Sequence[Any]) -> MessageOut:
-        """From the values of :data:`SHOWN_COLUMNS`, in that order (a row read for the API)."""
-        return cls._stored(values)
-
-    @classmethod
-    def _stored(cls, values: Sequence[Any]) -> MessageOut:
-        fields = dict(zip(_FIELDS, values, strict=True))
+        fields = dict(zip(_FIELDS, _SHOWN(row), strict=True))
         fields["status"] = MessageStatus(fields["status"])
         return cls.model_construct(**fields)
 
@@ -95,9 +81,7 @@ _FIELDS, _COLUMNS = zip(
     ("failureReason", "failure_reason"),
     strict=True,
 )
-SHOWN_COLUMNS: tuple[str, ...] = _COLUMNS
-_OF_MESSAGE = operator.attrgetter(*_COLUMNS)
-_OF_ROW = operator.itemgetter(*_COLUMNS)
+_SHOWN = values_of(*_COLUMNS)
 
 
 class MessageCreate(ApiModel):

@@ -1,0 +1,135 @@
+"""Accepting outbound messages: the recipient, the window, and the queued row."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from msgboxx.accounts import service as accounts
+from msgboxx.auth.service import Principal
+from msgboxx.contacts import service as contacts
+from msgboxx.core.errors import NotFound, Unprocessable
+from msgboxx.core.events import EventType
+from msgboxx.db import utcnow
+from msgboxx.db.tx import Tx, Work
+from msgboxx.messages import store, window
+from msgboxx.messages.rows import MessageRow, Recipient
+from msgboxx.messages.schemas import OUTBOUND, MessageOut
+from msgboxx.messages.status import MessageStatus
+
+_CONVERSATIONS = uuid.UUID("6f1c3f0e-6a57-4d3e-9a43-0f3c5e2b8d11")
+
+
+def conversation_id(inbox_id: uuid.UUID, contact_id: uuid.UUID) -> uuid.UUID:
+    """The thread between one inbox and one contact: derived, so always stable."""
+    return uuid.uuid5(_CONVERSATIONS, f"{inbox_id}:{contact_id}")
+
+
+async def recipient(
+    tx: Tx, principal: Principal, *, account_id: uuid.UUID, contact_id: uuid.UUID
+) -> Recipient:
+    """Load the contact (visible or 404) and check it belongs to the account (or 422)."""
+    to = await store.recipient(
+        tx,
+        contact_id=contact_id,
+        admin=principal.is_admin,
+        visibility=accounts.visibility(principal),
+    )
+    if to is None:
+        await accounts.get(tx, principal, account_id)  # 404 the account first if unseen
+        raise NotFound(f"contact {contact_id} was not found")
+    if to.account_id != account_id:
+        await accounts.get(tx, principal, account_id)
+        raise Unprocessable.for_field(
+            "contactId", "this contact does not belong to the given API account"
+        )
+    return to
+
+
+async def send_session(
+    tx: Tx,
+    principal: Principal,
+    *,
+    account_id: uuid.UUID,
+    contact_id: uuid.UUID | None,
+    mobile_number: str | None = None,
+    text: str,
+) -> MessageOut:
+    """Accept a free-form message; only inside the contact's 24-hour window.
+
+    The contact is named by its id, or by its number on the account: that costs
+    a lookup more, so only a send that gives a number makes it.
+    """
+    if contact_id is None:
+        assert mobile_number is not None  # the schema requires one of the two
+        contact_id = await contacts.id_by_number(
+            tx, principal, account_id=account_id, mobile_number=mobile_number
+        )
+    to = await recipient(tx, principal, account_id=account_id, contact_id=contact_id)
+    now = utcnow()
+    window.ensure_open(to.last_inbound_at, now=now)
+    _row, accepted = await _queue(tx, to=to, content=Outbound(text), now=now)
+    return accepted
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """What an outbound message says: free text, or an approved template filled in."""
+
+    text: str
+    template_id: uuid.UUID | None = None
+    template_parameters: list[str] | None = None
+
+
+async def enqueue(tx: Tx, *, to: Recipient, content: Outbound, now: datetime) -> MessageRow:
+    """Add an outbound message as Pending and due now; the caller commits.
+
+    For callers that record something of their own about it (a broadcast links
+    the message by its id, and shows its text and status).
+    """
+    row, _accepted = await _queue(tx, to=to, content=content, now=now)
+    return row
+
+
+async def _queue(
+    tx: Tx, *, to: Recipient, content: Outbound, now: datetime
+) -> tuple[MessageRow, MessageOut]:
+    """Insert an outbound message, Pending and due now; its row and its API view.
+
+    The row is inserted directly and the view built from it, making no ORM
+    model: every accepted message takes this path, and the unit of work and the
+    model's instrumented attributes cost more than the insert
+    (``docs/benchmarks.md``).
+    """
+    row = MessageRow(
+        id=uuid.uuid4(),
+        account_id=to.account_id,
+        inbox_id=to.inbox_id,
+        contact_id=to.contact_id,
+        conversation_id=conversation_id(to.inbox_id, to.contact_id),
+        direction=OUTBOUND,
+        kind="template" if content.template_id else "text",
+        text=content.text,
+        status=MessageStatus.pending,
+        template_id=content.template_id,
+        template_parameters=content.template_parameters,
+        provider_message_id=None,
+        failure_reason=None,
+        created_at=now,
+        sent_at=None,
+        delivered_at=None,
+        read_at=None,
+        failed_at=None,
+        attempts=0,
+        next_attempt_at=now,
+        lease_until=None,
+        lease_owner=None,
+    )
+    await store.add_outbound(tx, row)
+    tx.leaves(Work.outbound)  # and dispatchers in this process
+    accepted = MessageOut.of(row)
+    if not to.subscribed:
+        tx.unheard([to.account_id])
+    tx.emit(account_id=to.account_id, event_type=EventType.message_created, data=accepted)
+    return row, accepted

@@ -1,0 +1,60 @@
+"""A customer's message, stored once however often the network delivers it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from msgboxx.core.events import EventType
+from msgboxx.db.tx import Tx
+from msgboxx.messages import store
+from msgboxx.messages.accepting import conversation_id
+from msgboxx.messages.rows import MessageRow
+from msgboxx.messages.schemas import INBOUND, MessageOut
+from msgboxx.messages.status import MessageStatus
+
+
+async def record_inbound(
+    tx: Tx,
+    *,
+    account_id: uuid.UUID,
+    inbox_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    provider_message_id: str,
+    text: str,
+    kind: str,
+    at: datetime,
+) -> MessageOut | None:
+    """Store a customer's message and announce it; None for a repeat (nothing written).
+
+    The contact's window is the contacts domain's to extend (``intake`` asks it).
+    """
+    row = MessageRow(
+        id=uuid.uuid4(),
+        account_id=account_id,
+        inbox_id=inbox_id,
+        contact_id=contact_id,
+        conversation_id=conversation_id(inbox_id, contact_id),
+        direction=INBOUND,
+        kind=kind,
+        text=text,
+        status=MessageStatus.received,
+        template_id=None,
+        template_parameters=None,
+        provider_message_id=provider_message_id,
+        failure_reason=None,
+        created_at=at,
+        sent_at=None,
+        delivered_at=None,
+        read_at=None,
+        failed_at=None,
+        attempts=0,
+        next_attempt_at=None,
+        lease_until=None,
+        lease_owner=None,
+    )
+    if not await store.add_inbound(tx, row):
+        return None
+    stored = MessageOut.of(row)
+    tx.emit(account_id=account_id, event_type=EventType.message_inbound, data=stored)
+    return stored
