@@ -11,9 +11,9 @@ import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from msgboxx.accounts import service as accounts
-from msgboxx.accounts.models import ApiAccount
 from msgboxx.channels.base import (
     ChannelEvent,
     ChannelHealth,
@@ -30,6 +30,9 @@ from msgboxx.db import Database
 from msgboxx.db.tx import Tx
 from msgboxx.messages import service as messages
 from msgboxx.templates import service as templates
+
+if TYPE_CHECKING:  # the accounts service hands its rows out; only their type is named here
+    from msgboxx.accounts.models import ApiAccount
 
 log = logging.getLogger(__name__)
 
