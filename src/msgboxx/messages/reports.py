@@ -1,6 +1,6 @@
 """Status changes after the accept: the network's reports and the dispatcher's outcomes.
 
-Both are applied to plain rows (:class:`~msgboxx.messages.store.MessageRow`) under
+Both are applied to plain rows (:class:`~msgboxx.messages.rows.MessageRow`) under
 one rule (``status.status_changes``): the network's webhooks and the sandbox
 bring three reports for every message sent, and every message sent is recorded
 once, so loading and flushing models had cost more than the statements. A

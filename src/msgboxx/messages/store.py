@@ -141,12 +141,12 @@ async def visible(
     tx: Tx, *, message_id: uuid.UUID, admin: bool, visibility: Mapping[str, uuid.UUID]
 ) -> MessageRow | None:
     row = await _VISIBLE[admin].first(tx, {"message_id": message_id, **visibility})
-    return MessageRow(*row) if row is not None else None
+    return MessageRow._make(row) if row is not None else None
 
 
 async def by_provider_id(tx: Tx, provider_message_id: str) -> MessageRow | None:
     row = await _BY_PROVIDER_ID.first(tx, {"provider_message_id": provider_message_id})
-    return MessageRow(*row) if row is not None else None
+    return MessageRow._make(row) if row is not None else None
 
 
 async def by_ids(tx: Tx, message_ids: list[uuid.UUID]) -> list[MessageRow]:
@@ -182,7 +182,7 @@ async def page(
         .offset(offset)
         .limit(limit)
     )
-    return [MessageRow(*row) for row in await tx.session.execute(query)], total
+    return [MessageRow._make(row) for row in await tx.session.execute(query)], total
 
 
 def _listened_by(by: str) -> Prepared:
