@@ -102,7 +102,7 @@ async def test_wake__an_accepted_message_wakes_an_idle_worker_in_another_process
             tx, to=to, content=messages.Outbound("and one more"), now=utcnow()
         )
         await tx.commit()
-    await wait_until_sent(db, timeout=15, ids=[accepted.messageId])
+    await wait_until_sent(db, timeout=15, ids=[accepted.id])
 
 
 async def test_workers__a_killed_worker_loses_nothing(fleet: tuple[Fleet, Database]) -> None:

@@ -185,7 +185,7 @@ async def list_inboxes(
 
 async def find_by_id(tx: Tx, account_id: uuid.UUID) -> ApiAccount | None:
     """An account whoever asks: for background work, which acts for no user."""
-    return await tx.session.get(ApiAccount, account_id)
+    return await store.get(tx, account_id)
 
 
 async def find_by_phone_number(tx: Tx, phone_number: str) -> ApiAccount | None:
