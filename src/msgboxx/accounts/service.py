@@ -10,9 +10,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam
 
 from msgboxx.accounts import store
 
@@ -26,8 +26,6 @@ from msgboxx.core import phones
 from msgboxx.core.errors import Conflict, NotFound, Unprocessable
 from msgboxx.core.wire import PageRequest
 from msgboxx.db.tx import Tx
-
-M = TypeVar("M")
 
 
 def visible_account_ids(principal: Principal) -> Select[uuid.UUID]:
@@ -47,38 +45,6 @@ def prebuilt_visible_account_ids(*, admin: bool) -> Select[uuid.UUID]:
 def visibility(principal: Principal) -> dict[str, uuid.UUID]:
     """The values :func:`prebuilt_visible_account_ids` binds for this principal."""
     return {"org_id": principal.org_id, "agent_id": principal.user_id}
-
-
-def visible(
-    principal: Principal,
-    model: type[M],
-    *,
-    equal: dict[str, object] | None = None,
-    created_from: datetime | None = None,
-) -> Select[M]:
-    """Records of an account-owned table this principal may see, newest first.
-
-    For another domain's store to run (or :func:`get_visible`). ``equal`` maps
-    column names to filter values; a None value is no filter.
-    """
-    table: Any = model
-    query = select(model).where(table.account_id.in_(visible_account_ids(principal)))
-    for column, value in (equal or {}).items():
-        if value is not None:
-            query = query.where(getattr(table, column) == value)
-    if created_from is not None:
-        query = query.where(table.created_at >= created_from)
-    return query.order_by(table.created_at.desc(), table.id.desc())
-
-
-async def get_visible(
-    tx: Tx, principal: Principal, model: type[M], record_id: uuid.UUID, *, label: str
-) -> M:
-    """One record of an account-owned table, or 404 — also when another tenant owns it."""
-    record = await store.first(tx, visible(principal, model, equal={"id": record_id}))
-    if record is None:
-        raise NotFound(f"{label} {record_id} was not found")
-    return record
 
 
 async def get(tx: Tx, principal: Principal, account_id: uuid.UUID) -> ApiAccount:

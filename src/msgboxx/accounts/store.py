@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -19,8 +19,6 @@ from msgboxx.db.paging import fetch_page
 from msgboxx.db.prepared import Prepared
 from msgboxx.db.tx import Tx
 
-T = TypeVar("T")
-
 
 def visible_ids(org_id: Any, agent_id: Any | None) -> Select[uuid.UUID]:
     """The organisation's account ids, or only those assigned to the agent."""
@@ -30,11 +28,6 @@ def visible_ids(org_id: Any, agent_id: Any | None) -> Select[uuid.UUID]:
             AccountAgent.user_id == agent_id
         )
     return query
-
-
-async def first(tx: Tx, query: Select[T]) -> T | None:
-    """The first record of a query filtered through :func:`visible_ids` (any domain's)."""
-    return await tx.session.scalar(query)
 
 
 async def get(tx: Tx, account_id: uuid.UUID) -> ApiAccount | None:
