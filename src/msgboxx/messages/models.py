@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, PrimaryKeyConstraint, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -75,6 +76,12 @@ class Message(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lease_owner: Mapped[str | None] = mapped_column(String(64))
+    # What a message holds beyond its text: a location's coordinates, a Flow
+    # reply's data, a reaction... (``messages.content``), and its media, if any.
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    media_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("media.id", ondelete="SET NULL", name="fk_messages_media_id_media")
+    )
 
 
 class PendingStatusReport(Base):

@@ -48,6 +48,9 @@ class MessageRow(NamedTuple):
     next_attempt_at: datetime | None
     lease_until: datetime | None
     lease_owner: str | None
+    # Structured content (a location, a Flow reply, ...) and the media, if any.
+    content: dict[str, Any] | None = None
+    media_id: uuid.UUID | None = None
 
 
 COLUMNS: tuple[str, ...] = MessageRow._fields

@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field, JsonValue, field_validator, model_valida
 from typing_extensions import TypeAliasType
 
 from msgboxx.core.wire import ApiModel, DateOrInstant, Timestamp, as_utc, field_error
+from msgboxx.media.schemas import MediaOut
 from msgboxx.messages.rows import MessageRow, values_of
 from msgboxx.messages.status import MessageStatus
 
@@ -24,6 +25,10 @@ _EXAMPLE_SENT: dict[str, JsonValue] = {
     "contactId": "17b5c90a-7465-1097-b2db-66afa62c963f",
     "message": "Hi John, that sounds good progress, kepp me informed please. ",
 }
+
+
+# Kinds every client of the original service knows: their messages show no ``type``.
+_PLAIN_KINDS = (None, "text", "template")
 
 
 class MessageOut(ApiModel):
@@ -54,12 +59,24 @@ class MessageOut(ApiModel):
     readAt: Timestamp | None
     failedAt: Timestamp | None
     failureReason: str | None
+    # Extensions, shown only on messages that have them: text-only clients see
+    # the original shape. ``content`` holds a location's coordinates, a Flow
+    # reply's data, a reaction...; ``media`` the image, document, ... it carries.
+    type: str | None = Field(default=None, exclude_if=lambda value: value in _PLAIN_KINDS)
+    content: dict[str, JsonValue] | None = Field(default=None, exclude_if=lambda v: v is None)
+    media: MediaOut | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @classmethod
-    def of(cls, row: MessageRow) -> MessageOut:
-        """From a stored message: its values are already valid, so none is checked again."""
+    def of(cls, row: MessageRow, media: MediaOut | None = None) -> MessageOut:
+        """From a stored message: its values are already valid, so none is checked again.
+
+        ``media`` is the view of ``row.media_id`` (``messages.service`` looks it up).
+        """
         fields = dict(zip(_FIELDS, _SHOWN(row), strict=True))
         fields["status"] = MessageStatus(fields["status"])
+        fields["type"] = row.kind
+        fields["content"] = row.content
+        fields["media"] = media
         return cls.model_construct(**fields)
 
 
