@@ -64,6 +64,20 @@ class StatusReport:
 
 
 @dataclass(frozen=True, slots=True)
+class InboundMedia:
+    """Media a customer sent, as the network announced it: fetched from it afterwards."""
+
+    provider_media_id: str
+    kind: str  # image, video, audio, document or sticker (a voice note is audio)
+    mime_type: str | None = None
+    sha256: str | None = None  # as the network gave it, checked after the download
+    filename: str | None = None
+    caption: str | None = None
+    voice: bool = False
+    animated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class InboundText:
     """A customer's message, addressed to one of our numbers.
 
@@ -79,6 +93,10 @@ class InboundText:
     kind: str = "text"
     profile_name: str | None = None
     from_user_id: str | None = None
+    # What the message holds beyond its text (``messages.content``): a location's
+    # coordinates, a Flow reply's data, a reaction, ...; and its media, if any.
+    content: Mapping[str, Any] | None = None
+    media: InboundMedia | None = None
 
 
 @dataclass(frozen=True, slots=True)

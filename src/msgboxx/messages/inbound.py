@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from msgboxx.core.events import EventType
 from msgboxx.db.tx import Tx
@@ -24,6 +25,8 @@ async def record_inbound(
     text: str,
     kind: str,
     at: datetime,
+    content: dict[str, Any] | None = None,
+    media_id: uuid.UUID | None = None,
 ) -> MessageOut | None:
     """Store a customer's message and announce it; None for a repeat (nothing written).
 
@@ -52,6 +55,8 @@ async def record_inbound(
         next_attempt_at=None,
         lease_until=None,
         lease_owner=None,
+        content=content,
+        media_id=media_id,
     )
     if not await store.add_inbound(tx, row):
         return None
