@@ -11,10 +11,31 @@ TARGETS = {
     "growth": 2.0,
     "rss": 0.10,
 }
+# Over the floor (benchmarks/floor.py): the targets of the second speed round.
+FLOOR_TARGETS = {"whoami": 0.3, "post_message": 0.4}
 
 
 def _verdict(ok: bool) -> str:
     return "met" if ok else "NOT met"
+
+
+def _floor_rows(floor: dict[str, Any] | None) -> list[tuple[str, str, str]]:
+    if not floor:
+        return []
+    rps = floor["rps"]
+    out = [
+        ("floor: bare GET, req/s", f"{rps['get']:.0f}", ""),
+        ("floor: bare committed POST on SQLite, req/s", f"{rps['post']:.0f}", ""),
+    ]
+    if "postPostgres" in rps:
+        out.append(
+            ("floor: bare committed POST on PostgreSQL, req/s", f"{rps['postPostgres']:.0f}", "")
+        )
+    for name, ratio in floor["ratios"].items():
+        target = FLOOR_TARGETS.get(name)
+        verdict = f"≥ {target}: {_verdict(ratio['median'] >= target)}" if target else ""
+        out.append((f"{name} over its floor", f"{ratio['median']:.3f}", verdict))
+    return out
 
 
 def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -35,6 +56,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                     f"≥ 0.5: {_verdict(ratio >= TARGETS['ceiling'])}",
                 )
             )
+        out += _floor_rows(ceiling.get("floor"))
     latency = results.get("latency")
     if latency:
         for key, item in latency.items():
