@@ -60,7 +60,8 @@ def message(body: InboundRequest, *, wamid: str) -> dict[str, Any]:
 
 
 def _some(**fields: Any) -> dict[str, Any]:
-    return {name: value for name, value in fields.items() if value is not None}
+    """Meta leaves out what it has no value for (an absent field, an empty list)."""
+    return {name: value for name, value in fields.items() if value is not None and value != []}
 
 
 def _media(kind: str, media: Media, *, caption: str | None) -> dict[str, Any]:
