@@ -217,3 +217,16 @@ async def test_reaction__to_another_accounts_message_names_only_metas_id(
     await receive(cloud, raw)
     [shown] = await reactions_of(cloud, customer)
     assert shown["content"] == {"emoji": "\N{THUMBS UP SIGN}", "providerMessageId": wamid}
+
+
+async def test_erasure__blanks_the_content_with_the_words(cloud: CloudTenant) -> None:
+    customer = fresh_number()
+    await receive(cloud, payload("location.json", cloud, customer=customer))
+    shown = await only_message(cloud, customer)
+    assert shown["content"]["latitude"] == 37.483307
+    reply = await cloud.api.delete(f"/contact/{shown['contactId']}")
+    assert reply.status_code == 204, reply.text
+    erased = (await cloud.api.get(f"/message/{shown['messageId']}")).json()
+    assert erased["message"] is None
+    assert "content" not in erased
+    assert erased["type"] == "location"  # the kind is a count, not the customer's words
