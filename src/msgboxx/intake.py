@@ -179,6 +179,7 @@ async def _inbound(tx: Tx, event: InboundText, account: ApiAccount | None) -> bo
         text=event.text,
         kind=event.kind,
         at=event.at,
+        content=dict(event.content) if event.content is not None else None,
     )
     if stored is None:
         return False

@@ -8,7 +8,7 @@ from typing import Any
 
 from msgboxx.core.events import EventType
 from msgboxx.db.tx import Tx
-from msgboxx.messages import store
+from msgboxx.messages import reactions, store
 from msgboxx.messages.accepting import conversation_id
 from msgboxx.messages.rows import MessageRow
 from msgboxx.messages.schemas import INBOUND, MessageOut
@@ -31,7 +31,20 @@ async def record_inbound(
     """Store a customer's message and announce it; None for a repeat (nothing written).
 
     The contact's window is the contacts domain's to extend (``intake`` asks it).
+    A reaction is settled first (``reactions``): it may replace an earlier one,
+    and a removal with nothing to remove is None too.
     """
+    if kind == reactions.REACTION and content is not None:
+        content = await reactions.settle(
+            tx,
+            account_id=account_id,
+            contact_id=contact_id,
+            provider_message_id=provider_message_id,
+            at=at,
+            content=content,
+        )
+        if content is None:
+            return None
     row = MessageRow(
         id=uuid.uuid4(),
         account_id=account_id,

@@ -347,4 +347,7 @@ async def fail_pending_of_contact(
 
 
 async def blank_text_of_contact(tx: Tx, *, contact_id: uuid.UUID) -> None:
-    await tx.session.execute(update(_MESSAGES).where(_m.contact_id == contact_id).values(text=None))
+    """The words and the content (a location, shared contacts, a Flow's answers) go."""
+    await tx.session.execute(
+        update(_MESSAGES).where(_m.contact_id == contact_id).values(text=None, content=None)
+    )

@@ -11,18 +11,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, Field
 
-
-class Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _without_nul(cls, value: Any) -> Any:
-        """WhatsApp passes NUL characters through; PostgreSQL text cannot hold them."""
-        return value.replace("\x00", "") if isinstance(value, str) else value
-
+from msgboxx.channels.cloud_api.wire_base import Wire as Wire  # every wire type's base
+from msgboxx.channels.cloud_api.wire_kinds import ContactCard, FlowReply, OrderBody, Referral
 
 # --- Sending ---------------------------------------------------------------
 
@@ -179,12 +171,19 @@ class WebhookContact(Wire):
 
 
 class MediaBody(Wire):
-    """An image, video, audio, document or sticker: we keep its caption only."""
+    """An image, video, audio, document or sticker: fetched by ``id`` afterwards.
+
+    ``sha256`` is Meta's digest of the file (checked after the download);
+    ``voice`` marks an audio recorded as a voice note, ``animated`` a sticker.
+    """
 
     id: str | None = None
     caption: str | None = None
     filename: str | None = None
     mime_type: str | None = None
+    sha256: str | None = None
+    voice: bool | None = None
+    animated: bool | None = None
 
 
 class ButtonBody(Wire):
@@ -195,14 +194,18 @@ class ButtonBody(Wire):
 
 
 class Reply(Wire):
+    """The reply button or list row the customer picked (rows have a description)."""
+
     id: str | None = None
     title: str | None = None
+    description: str | None = None
 
 
 class InteractiveBody(Wire):
     type: str | None = None
     button_reply: Reply | None = None
     list_reply: Reply | None = None
+    nfm_reply: FlowReply | None = None
 
 
 class ReactionBody(Wire):
@@ -215,6 +218,7 @@ class LocationBody(Wire):
     longitude: float | None = None
     name: str | None = None
     address: str | None = None
+    url: str | None = None
 
 
 class SystemBody(Wire):
@@ -249,6 +253,9 @@ class IncomingMessage(Wire):
     interactive: InteractiveBody | None = None
     reaction: ReactionBody | None = None
     location: LocationBody | None = None
+    contacts: list[ContactCard] | None = None
+    order: OrderBody | None = None
+    referral: Referral | None = None
     system: SystemBody | None = None
     errors: list[GraphError] = []
 

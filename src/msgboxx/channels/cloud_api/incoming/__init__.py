@@ -6,7 +6,8 @@ skipped and logged. Template events work the same way. Nothing here touches the
 database: :mod:`msgboxx.intake` writes the batch.
 
 By concern: :mod:`.changes` (the body, and which reader each change goes to),
-:mod:`.inbound` (customers' messages), :mod:`.statuses` (our messages' statuses),
+:mod:`.inbound` (customers' messages; :mod:`.kinds` reads each kind's text, content and
+media), :mod:`.statuses` (our messages' statuses),
 :mod:`.templates` (template verdicts), :mod:`.preferences` (marketing consent)
 and :mod:`.items` (what reading any item shares).
 """
@@ -17,8 +18,8 @@ from msgboxx.channels.cloud_api.incoming.changes import (
     parse,
     parse_body,
 )
-from msgboxx.channels.cloud_api.incoming.inbound import text_of
 from msgboxx.channels.cloud_api.incoming.items import Parsed, phone, timestamp
+from msgboxx.channels.cloud_api.incoming.kinds import content_of, media_of, text_of
 from msgboxx.channels.cloud_api.incoming.preferences import PREFERENCES
 from msgboxx.channels.cloud_api.incoming.statuses import (
     IGNORED_STATUSES,
@@ -40,7 +41,9 @@ __all__ = [
     "TEMPLATE_EVENTS",
     "MalformedWebhook",
     "Parsed",
+    "content_of",
     "failure_reason",
+    "media_of",
     "parse",
     "parse_body",
     "phone",

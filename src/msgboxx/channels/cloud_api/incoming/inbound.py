@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from msgboxx.channels.base import InboundText, NumberChange
-from msgboxx.channels.cloud_api import errors, wire
+from msgboxx.channels.cloud_api import wire
 from msgboxx.channels.cloud_api.incoming.items import (
     USER_ID,
     Parsed,
@@ -17,11 +17,9 @@ from msgboxx.channels.cloud_api.incoming.items import (
     read,
     skip,
     timestamp,
-    title,
 )
+from msgboxx.channels.cloud_api.incoming.kinds import content_of, media_of, text_of
 from msgboxx.channels.cloud_api.incoming.statuses import status
-
-_MEDIA = frozenset({"image", "video", "audio", "document", "sticker"})
 
 
 def messages_change(value: wire.MessagesValue, *, to_number: str, into: Parsed) -> None:
@@ -80,6 +78,8 @@ def _message(
             kind=message.type[:20],
             profile_name=sender.profile.name if sender and sender.profile else None,
             from_user_id=user_id,
+            content=content_of(message),
+            media=media_of(message),
         )
     )
 
@@ -129,31 +129,3 @@ def _system(
     if old is None or new is None:
         raise Unreadable("a number change without both numbers")
     into.events.append(NumberChange(to_number=to_number, from_number=old, new_number=new, at=at))
-
-
-def text_of(message: wire.IncomingMessage) -> str:
-    """The text of a message; other types get a readable placeholder and are kept.
-
-    A message WhatsApp could not pass on (``unsupported``) keeps Meta's code and
-    title in its placeholder: ``[unsupported] 131051 Message type unknown``.
-    """
-    kind = message.type
-    if message.errors:
-        first = message.errors[0]
-        return f"[{kind}] {errors.describe(first.code, title(first))}"
-    if kind == "text" and message.text is not None:
-        return message.text.body
-    if kind == "button" and message.button and message.button.text:
-        return message.button.text
-    if kind == "interactive" and message.interactive:
-        reply = message.interactive.button_reply or message.interactive.list_reply
-        if reply and reply.title:
-            return reply.title
-    media: wire.MediaBody | None = getattr(message, kind, None) if kind in _MEDIA else None
-    if media is not None and media.caption:
-        return f"[{kind}] {media.caption}"
-    if kind == "reaction" and message.reaction and message.reaction.emoji:
-        return f"[reaction] {message.reaction.emoji}"
-    if kind == "location" and message.location and message.location.name:
-        return f"[location] {message.location.name}"
-    return f"[{kind}]"

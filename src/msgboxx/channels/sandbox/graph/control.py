@@ -6,13 +6,12 @@ and what was sent. Meta has none of these; they stand in for the world.
 
 from __future__ import annotations
 
-import time
 import uuid
-from typing import Any
 
 from fastapi import APIRouter
 from starlette.responses import JSONResponse, Response
 
+from msgboxx.channels.sandbox.graph import inbound as inbound_kinds
 from msgboxx.channels.sandbox.graph import payloads
 from msgboxx.channels.sandbox.graph.schemas import (
     ConfigUpdate,
@@ -23,8 +22,6 @@ from msgboxx.channels.sandbox.graph.schemas import (
 from msgboxx.channels.sandbox.graph.state import Double
 
 router = APIRouter(prefix="/control")
-
-_MEDIA = frozenset({"image", "video", "audio", "document", "sticker"})
 
 
 @router.post("/faults", status_code=204)
@@ -52,20 +49,13 @@ async def configure(update: ConfigUpdate, double: Double) -> Response:
 
 @router.post("/inbound")
 async def inbound(body: InboundRequest, double: Double) -> Response:
-    """A customer writes to a number: a signed ``messages`` webhook, delivered now."""
+    """A customer writes to a number: a signed ``messages`` webhook, delivered now.
+
+    Any kind (``type``: text, media, location, contacts, interactive, button,
+    reaction, order, ...), in Meta's exact shape (:mod:`.inbound`).
+    """
     wamid = f"wamid.sandbox.in.{uuid.uuid4().hex}"
-    message: dict[str, Any] = {
-        "from": body.from_.lstrip("+"),
-        "id": wamid,
-        "timestamp": str(int(time.time())),
-        "type": body.type,
-    }
-    if body.type == "text":
-        message["text"] = {"body": body.text or ""}
-    elif body.type in _MEDIA:
-        message[body.type] = {"id": uuid.uuid4().hex, "mime_type": "application/octet-stream"}
-        if body.text:
-            message[body.type]["caption"] = body.text
+    message = inbound_kinds.message(body, wamid=wamid)
     value = {
         "messaging_product": "whatsapp",
         "metadata": payloads.metadata(body.phoneNumberId, body.displayPhoneNumber),
