@@ -19,6 +19,7 @@ from msgboxx.channels.cloud_api.incoming.items import (
     timestamp,
     title,
 )
+from msgboxx.channels.cloud_api.incoming.media import media_of
 from msgboxx.channels.cloud_api.incoming.statuses import status
 
 _MEDIA = frozenset({"image", "video", "audio", "document", "sticker"})
@@ -80,6 +81,7 @@ def _message(
             kind=message.type[:20],
             profile_name=sender.profile.name if sender and sender.profile else None,
             from_user_id=user_id,
+            media=media_of(message),
         )
     )
 
