@@ -18,9 +18,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from msgboxx import wiring
 from msgboxx.channels.cloud_api.router import PATH
 from msgboxx.channels.sandbox.graph import GraphConfig, create_graph_app, payloads
 from msgboxx.media.errors import MediaNotFound
+from msgboxx.media.fetching import MediaFetcher
 from msgboxx.media.models import Media
 from msgboxx.media.storage import MediaStore
 from msgboxx.messages.models import Message
@@ -301,3 +303,35 @@ async def test_erasing_a_contact__removes_its_media_records_and_bytes(
     async with server.db.tx(write=False) as tx:
         rows = await tx.session.scalars(select(Media).where(Media.id.in_([m.id for m in stored])))
         assert rows.all() == []
+
+
+async def test_inbound_media__several_fetchers_on_postgresql_fetch_each_piece_once(
+    server: Server, graph: Graph, cloud: CloudTenant
+) -> None:
+    """Two more fetchers, each with its own connections, beside the server's own."""
+    settings = server.app.state.settings
+    if settings.is_sqlite:
+        pytest.skip("fetchers of several processes share a PostgreSQL store (the PG pass)")
+    fetchers = []
+    for _ in range(2):
+        db = wiring.open_database(settings)
+        fetcher = MediaFetcher(
+            db,
+            settings,
+            media_store=wiring.open_media(settings),
+            sources=server.app.state.channels.media_source,
+        )
+        fetchers.append((db, fetcher, asyncio.create_task(fetcher.run())))
+    try:
+        before = graph.double.media.downloads
+        held = [await hold(graph, samples.jpeg(), "image/jpeg") for _ in range(12)]
+        wamids = [(await customer_sends(graph, cloud, media_id))[0] for media_id in held]
+        found = [await settled(server, wamid) for wamid in wamids]
+    finally:
+        for db, fetcher, task in fetchers:
+            fetcher.stop()
+            await task
+            await fetcher.store.aclose()
+            await db.dispose()
+    assert all(media.status == "stored" and media.attempts == 1 for media in found)
+    assert graph.double.media.downloads == before + len(held)

@@ -116,6 +116,14 @@ class MediaFetcher(RoundLoop):
 
     async def _fetch(self, claimed: Claimed) -> None:
         try:
+            await self._attempt(claimed)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # not even recorded: the lease runs out and another attempt follows
+            log.exception("recording a media fetch failed", extra={"media_id": str(claimed.id)})
+
+    async def _attempt(self, claimed: Claimed) -> None:
+        try:
             done = await self._download(claimed)
         except _Failed as failed:
             await self._record_failure(claimed, failed)
