@@ -62,7 +62,7 @@ async def retrieve(version: str, media_id: str, request: Request) -> Response:
                 " cannot be loaded due to missing permissions, or does not support this operation"
             ),
         )
-    url = request.url.replace(path=DOWNLOAD_PATH, query=None).include_query_params(
+    url = request.url.replace(path=DOWNLOAD_PATH, query="").include_query_params(
         **double.media.signed_query(media_id)
     )
     return JSONResponse(
