@@ -39,8 +39,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.is_sqlite:
             await migrations.run(db.url)  # the embedded default needs no setup step
         channels = wiring.open_channels(db, settings)
+        media_store = wiring.open_media(settings)
         app.state.db = db
         app.state.channels = channels
+        app.state.media_store = media_store
         if settings.seeds_demo:
             await demo.ensure(db)
         try:
@@ -48,13 +50,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 background = None
                 if settings.dispatch:
                     background = await stack.enter_async_context(
-                        wiring.run_background(db, channels, settings)
+                        wiring.run_background(db, channels, settings, media_store=media_store)
                     )
                 app.state.dispatcher = background.dispatcher if background else None
                 app.state.webhook_sender = background.sender if background else None
                 yield
         finally:
             await channels.close()
+            await media_store.aclose()
             await db.dispose()
 
     app = FastAPI(

@@ -11,7 +11,7 @@ import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from msgboxx.accounts import service as accounts
 from msgboxx.channels.base import (
@@ -28,6 +28,7 @@ from msgboxx.channels.cloud_api.credentials import CHANNEL as CLOUD_API
 from msgboxx.contacts import service as contacts
 from msgboxx.db import Database
 from msgboxx.db.tx import Tx
+from msgboxx.media import service as media
 from msgboxx.messages import service as messages
 from msgboxx.templates import service as templates
 
@@ -170,6 +171,10 @@ async def _inbound(tx: Tx, event: InboundText, account: ApiAccount | None) -> bo
         user_id=event.from_user_id,
         profile_name=event.profile_name,
     )
+    content = dict(event.content) if event.content is not None else None
+    media_id = None
+    if event.media is not None:
+        media_id, content = await _media(tx, event, account=account, contact_id=contact.id)
     stored = await messages.record_inbound(
         tx,
         account_id=account.id,
@@ -179,15 +184,44 @@ async def _inbound(tx: Tx, event: InboundText, account: ApiAccount | None) -> bo
         text=event.text,
         kind=event.kind,
         at=event.at,
-        content=dict(event.content) if event.content is not None else None,
+        content=content,
+        media_id=media_id,
     )
     if stored is None:
+        if media_id is not None:  # a repeat that raced the check in _media
+            await media.forget_inbound(tx, media_id)
         return False
     await contacts.note_inbound(tx, contact=contact, at=event.at)
     wanted = contacts.consent_keyword(event.text)
     if wanted is not None:
         await contacts.set_consent(tx, contact=contact, status=wanted)
     return True
+
+
+async def _media(
+    tx: Tx, event: InboundText, *, account: ApiAccount, contact_id: uuid.UUID
+) -> tuple[uuid.UUID | None, dict[str, Any] | None]:
+    """Record the message's media as pending (the fetch follows), and its caption and name.
+
+    A repeat delivery of a message already stored makes no record: the network
+    repeats webhooks often, and a record made only to be deleted costs more
+    than the read that avoids it.
+    """
+    announced = event.media
+    content = dict(event.content) if event.content is not None else None
+    if announced is None or await messages.by_provider_id(tx, event.provider_message_id):
+        return None, content
+    media_id = await media.record_inbound(
+        tx,
+        organisation_id=account.org_id,
+        account_id=account.id,
+        contact_id=contact_id,
+        announced=announced,
+    )
+    shown = {"caption": announced.caption, "filename": announced.filename}
+    if any(value is not None for value in shown.values()):
+        content = {**(content or {}), **{k: v for k, v in shown.items() if v is not None}}
+    return media_id, content
 
 
 async def _template_status(

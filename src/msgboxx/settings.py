@@ -129,6 +129,15 @@ class Settings(BaseSettings):
         description="The secret that goes with the access key; never printed.",
     )
 
+    # Customers' media, fetched from the network in the background. Meta's download
+    # URLs last minutes: the first attempt goes at once, retries within minutes.
+    media_fetch_poll_interval: float = Field(default=1.0, gt=0, le=60)
+    media_fetch_concurrency: int = Field(default=8, ge=1, le=100)
+    media_fetch_lease_seconds: float = Field(default=300.0, gt=0)
+    media_fetch_max_attempts: int = Field(default=8, ge=1, le=100)
+    media_fetch_backoff_base: float = Field(default=2.0, gt=0)
+    media_fetch_backoff_max: float = Field(default=120.0, gt=0)
+
     @model_validator(mode="after")
     def _local_webhooks_on_the_embedded_default(self) -> Settings:
         """The embedded default is a developer's own machine (the demo's password is public)."""

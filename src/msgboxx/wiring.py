@@ -16,6 +16,8 @@ from msgboxx.channels.base import ChannelEvent
 from msgboxx.channels.registry import ChannelRegistry
 from msgboxx.db import Database, Work
 from msgboxx.dispatch.dispatcher import Dispatcher
+from msgboxx.media.fetching import MediaFetcher
+from msgboxx.media.storage import MediaStore, open_media_store
 from msgboxx.settings import Settings
 from msgboxx.webhooks import outbox
 from msgboxx.webhooks.delivery import WebhookSender
@@ -35,30 +37,52 @@ def open_channels(db: Database, settings: Settings) -> ChannelRegistry:
     return ChannelRegistry(settings, report=report)
 
 
-class Background:
-    """The dispatcher and the webhook sender of one process, woken by the commits that feed them."""
+def open_media(settings: Settings) -> MediaStore:
+    """The process's media store (``MSGBOXX_MEDIA_URL``): the API's and the background's."""
+    return open_media_store(settings)
 
-    def __init__(self, db: Database, channels: ChannelRegistry, settings: Settings) -> None:
+
+class Background:
+    """The dispatcher, the webhook sender and the media fetch of one process, woken by commits."""
+
+    def __init__(
+        self,
+        db: Database,
+        channels: ChannelRegistry,
+        settings: Settings,
+        *,
+        media_store: MediaStore | None = None,
+    ) -> None:
         self.dispatcher = Dispatcher(db, channels, settings)
         self.sender = WebhookSender(db, settings)
+        # The fetch of customers' media; its store is the caller's or its own.
+        self._own_media = media_store is None
+        self.media_store = media_store if media_store is not None else open_media(settings)
+        self.media = MediaFetcher(
+            db, settings, media_store=self.media_store, sources=channels.media_source
+        )
         db.on_committed(Work.outbound, self.dispatcher.wake)
         db.on_committed(Work.webhooks, self.sender.wake)
+        db.on_committed(Work.media, self.media.wake)
         self._settings = settings
         self._dispatching: asyncio.Task[None] | None = None
         self._delivering: asyncio.Task[None] | None = None
+        self._fetching: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._dispatching = asyncio.create_task(self.dispatcher.run(), name="dispatcher")
         self._delivering = asyncio.create_task(self.sender.run(), name="webhook-sender")
+        self._fetching = asyncio.create_task(self.media.run(), name="media-fetcher")
 
     def stop(self) -> None:
-        """Ask both loops to finish what they hold and end."""
+        """Ask the loops to finish what they hold and end."""
         self.dispatcher.stop()
         self.sender.stop()
+        self.media.stop()
 
     async def finished(self) -> None:
-        """Until both loops have ended (after :meth:`stop`, or by an error)."""
-        tasks = [t for t in (self._dispatching, self._delivering) if t is not None]
+        """Until the loops have ended (after :meth:`stop`, or by an error)."""
+        tasks = [t for t in (self._dispatching, self._delivering, self._fetching) if t is not None]
         await asyncio.gather(*tasks)
 
     async def close(self) -> None:
@@ -67,19 +91,26 @@ class Background:
         waits = (
             (self._dispatching, 10.0),
             (self._delivering, self._settings.webhook_timeout_seconds + 5),
+            (self._fetching, 10.0),
         )
         for task, timeout in waits:
             if task is not None:
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.wait_for(task, timeout=timeout)
+        if self._own_media:
+            await self.media_store.aclose()
 
 
 @contextlib.asynccontextmanager
 async def run_background(
-    db: Database, channels: ChannelRegistry, settings: Settings
+    db: Database,
+    channels: ChannelRegistry,
+    settings: Settings,
+    *,
+    media_store: MediaStore | None = None,
 ) -> AsyncIterator[Background]:
     """Run the process's background work for the duration of the block."""
-    background = Background(db, channels, settings)
+    background = Background(db, channels, settings, media_store=media_store)
     background.start()
     try:
         yield background

@@ -8,7 +8,8 @@ that :mod:`msgboxx.intake` writes in one transaction.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -205,4 +206,42 @@ class TemplateSource(Protocol):
 
     async def list_templates(self, channel_settings: Mapping[str, Any]) -> list[RemoteTemplate]:
         """Every template of the account, following the network's paging."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedMedia:
+    """Media the network is handing over: what it says of it, then its bytes in chunks.
+
+    ``sha256`` and ``size`` are the network's word, checked against the bytes by the
+    fetch; ``chunks`` may raise :class:`MediaFetchError` part-way (a dropped download).
+    """
+
+    mime_type: str | None
+    sha256: str | None
+    size: int | None
+    chunks: AsyncIterator[bytes]
+
+
+class MediaFetchError(Exception):
+    """A download of inbound media that did not happen; the fetch reads only these fields."""
+
+    def __init__(self, reason: str, *, code: str, retryable: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+        self.retryable = retryable
+
+
+@runtime_checkable
+class MediaSource(Protocol):
+    """A channel that can hand over the media its customers sent (``InboundMedia``)."""
+
+    def fetch_media(
+        self, channel_settings: Mapping[str, Any], provider_media_id: str
+    ) -> AbstractAsyncContextManager[FetchedMedia]:
+        """Open the download of one piece of media, or raise :class:`MediaFetchError`.
+
+        The download is open for the block only: read ``chunks`` inside it.
+        """
         ...

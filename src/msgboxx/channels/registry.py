@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from msgboxx.channels.base import Channel, Reporter
+from msgboxx.channels.base import Channel, MediaSource, Reporter
 from msgboxx.channels.cloud_api import CHANNEL as CLOUD_API
 from msgboxx.channels.cloud_api import CloudApiChannel
 from msgboxx.channels.cloud_api.channel import new_client
+from msgboxx.channels.cloud_api.media import CloudApiMedia
 from msgboxx.channels.sandbox.channel import SandboxChannel
 from msgboxx.settings import Settings
 
@@ -32,6 +33,14 @@ class ChannelRegistry:
             report=report,
         )
         self._channels: dict[str, Channel] = {"sandbox": self.sandbox, CLOUD_API: self.cloud_api}
+        # Who hands over the media customers send, by channel (the sandbox sends none).
+        self._media: dict[str, MediaSource] = {
+            CLOUD_API: CloudApiMedia(
+                base_url=settings.graph_base_url,
+                version=settings.graph_api_version,
+                timeout=settings.graph_timeout,
+            )
+        }
 
     def get(self, name: str) -> Channel:
         try:
@@ -39,7 +48,14 @@ class ChannelRegistry:
         except KeyError:
             raise UnknownChannel(name) from None
 
+    def media_source(self, name: str) -> MediaSource | None:
+        """What fetches inbound media for accounts on channel ``name``, if it has media."""
+        return self._media.get(name)
+
     async def close(self) -> None:
+        for source in self._media.values():
+            if isinstance(source, CloudApiMedia):
+                await source.close()
         await self.sandbox.close()
         await self.cloud_api.close()
         await self._client.close()

@@ -11,7 +11,7 @@ from msgboxx.contacts import service
 from msgboxx.contacts.schemas import ContactCreate, ContactOut, ContactUpdate
 from msgboxx.core.wire import Envelope, envelope
 from msgboxx.web import openapi
-from msgboxx.web.deps import CurrentUser, FromDate, Page, UnitOfWork
+from msgboxx.web.deps import CurrentUser, FromDate, MediaStoreOf, Page, UnitOfWork
 from msgboxx.web.routing import AliasedRouter
 from msgboxx.web.writes import commit_and_answer
 
@@ -90,8 +90,10 @@ async def update_contact(
 
 
 @router.delete("/contact/{contactId}", status_code=204, operation_id="deleteContact")
-async def delete_contact(contactId: uuid.UUID, tx: UnitOfWork, user: CurrentUser) -> Response:
-    """Right to erasure: the contact and the text of its messages go."""
-    await service.erase(tx, user, contactId)
+async def delete_contact(
+    contactId: uuid.UUID, tx: UnitOfWork, user: CurrentUser, media_store: MediaStoreOf
+) -> Response:
+    """Right to erasure: the contact, the text of its messages and its media go."""
+    await service.erase(tx, user, contactId, media_store=media_store)
     await tx.commit()
     return Response(status_code=204)

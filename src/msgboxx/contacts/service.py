@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from msgboxx.accounts import service as accounts
 from msgboxx.accounts.service import ApiAccount
@@ -23,7 +23,11 @@ from msgboxx.core.errors import Conflict, NotFound
 from msgboxx.core.events import EventType
 from msgboxx.core.wire import PageRequest
 from msgboxx.db.tx import Tx
+from msgboxx.media import service as media
 from msgboxx.messages import service as messages
+
+if TYPE_CHECKING:
+    from msgboxx.media.storage import MediaStore
 
 # Keywords WhatsApp users send to opt out or back in (compared case-insensitively,
 # trimmed, spaces inside collapsed, a final full stop or exclamation mark ignored).
@@ -145,14 +149,22 @@ async def set_consent(tx: Tx, *, contact: Contact, status: ContactStatus) -> Non
     _announce(tx, contact, EventType.contact_updated)
 
 
-async def erase(tx: Tx, principal: Principal, contact_id: uuid.UUID) -> None:
-    """Right to erasure: the contact and the text of its messages go.
+async def erase(
+    tx: Tx, principal: Principal, contact_id: uuid.UUID, *, media_store: MediaStore
+) -> None:
+    """Right to erasure: the contact, the text of its messages and its media go.
 
     The message rows stay (counts, statuses) without their words, and what was
-    still queued for the contact fails instead of being sent.
+    still queued for the contact fails instead of being sent. The media records
+    go with the contact; their bytes leave the store once this commits.
     """
     contact = await get(tx, principal, contact_id)
     await messages.erase_text_of_contact(tx, contact_id=contact.id)
+    account = await accounts.find_by_id(tx, contact.account_id)
+    if account is not None:
+        await media.forget_contact(
+            tx, organisation_id=account.org_id, contact_id=contact.id, media_store=media_store
+        )
     await store.delete(tx, contact)
 
 

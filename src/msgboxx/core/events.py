@@ -19,6 +19,8 @@ class EventType(enum.StrEnum):
     message_created = "message.created"
     message_status = "message.status"
     message_inbound = "message.inbound"
+    # A customer's media was fetched and stored, or the fetch gave up (media.status).
+    message_media = "message.media"
     broadcast_status = "broadcast.status"
     contact_created = "contact.created"
     contact_updated = "contact.updated"

@@ -33,6 +33,7 @@ class Work(enum.Enum):
 
     outbound = "outbound"  # a message to send: the dispatcher
     webhooks = "webhooks"  # a delivery to make: the webhook sender
+    media = "media"  # a customer's media to fetch: the media fetcher
 
 
 # Writes a committing transaction's events to the outbox (the webhooks domain's).
@@ -42,7 +43,7 @@ Outbox = Callable[["Tx", Sequence[Event]], Awaitable[None]]
 class Tx:
     """A session and what its commit announces and wakes; for one request or one step."""
 
-    __slots__ = ("_events", "_held", "_outbox", "_unheard", "_wake", "_work", "session")
+    __slots__ = ("_after", "_events", "_held", "_outbox", "_unheard", "_wake", "_work", "session")
 
     def __init__(
         self,
@@ -58,6 +59,8 @@ class Tx:
         self._events: list[Event] = []
         self._unheard: set[uuid.UUID] = set()
         self._work: set[Work] = set()
+        # What must happen outside the database once the change is committed.
+        self._after: list[Callable[[], Awaitable[None]]] = []
         # The SQLite connection this transaction holds (msgboxx.db.prepared).
         self._held: Held | None = None
 
@@ -93,6 +96,15 @@ class Tx:
         """The commit leaves ``work`` for this process's background loop: wake it then."""
         self._work.add(work)
 
+    def after_commit(self, job: Callable[[], Awaitable[None]]) -> None:
+        """Run ``job`` once this unit of work has committed (never if it rolls back).
+
+        For what lives outside the database and must follow the rows, such as
+        erasing media bytes after their records are gone: the job handles its
+        own failures (a commit that already happened cannot be undone).
+        """
+        self._after.append(job)
+
     async def flush(self) -> None:
         await self.session.flush()
 
@@ -109,6 +121,10 @@ class Tx:
         work, self._work = self._work, set()
         for item in work:
             self._wake(item)
+        if self._after:  # rare (an erasure): no list is made on the hot paths
+            jobs, self._after = self._after, []
+            for job in jobs:
+                await job()
 
     async def rollback(self) -> None:
         """A change that did not happen announces nothing and wakes no one."""
@@ -119,6 +135,7 @@ class Tx:
         self._events.clear()
         self._unheard.clear()
         self._work.clear()
+        self._after.clear()
         self._held = None
 
     async def close(self) -> None:

@@ -7,6 +7,11 @@ from collections.abc import Mapping, Sequence
 
 from msgboxx.db.tx import Tx
 from msgboxx.media import store
+
+# A customer's media (recorded with its message, fetched later) and erasure: media-in.
+from msgboxx.media.erasure import forget_contact as forget_contact
+from msgboxx.media.inbound import forget_inbound as forget_inbound
+from msgboxx.media.inbound import record_inbound as record_inbound
 from msgboxx.media.kinds import MediaKind
 from msgboxx.media.models import Media, MediaStatus
 from msgboxx.media.schemas import MediaOut

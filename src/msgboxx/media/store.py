@@ -38,3 +38,7 @@ async def of_contact(tx: Tx, contact_id: uuid.UUID) -> list[Media]:
 
 async def delete_of_contact(tx: Tx, contact_id: uuid.UUID) -> None:
     await tx.session.execute(delete(Media).where(Media.contact_id == contact_id))
+
+
+async def delete_one(tx: Tx, media_id: uuid.UUID) -> None:
+    await tx.session.execute(delete(Media).where(Media.id == media_id))

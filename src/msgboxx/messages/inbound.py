@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from msgboxx.core.events import EventType
 from msgboxx.db.tx import Tx
-from msgboxx.messages import reactions, store
+from msgboxx.media import service as media_service
+from msgboxx.messages import media_store, reactions, store
 from msgboxx.messages.accepting import conversation_id
 from msgboxx.messages.rows import MessageRow
 from msgboxx.messages.schemas import INBOUND, MessageOut
 from msgboxx.messages.status import MessageStatus
+
+if TYPE_CHECKING:  # the media service hands its rows out; only their type is named here
+    from msgboxx.media.models import Media
 
 
 async def record_inbound(
@@ -76,3 +80,22 @@ async def record_inbound(
     stored = MessageOut.of(row)
     tx.emit(account_id=account_id, event_type=EventType.message_inbound, data=stored)
     return stored
+
+
+async def announce_media(tx: Tx, *, media: Media) -> MessageOut | None:
+    """The message that carries ``media`` now shows it stored or failed: ``message.media``.
+
+    None when no message carries it any more (its contact was erased meanwhile).
+    """
+    if media.contact_id is None:
+        return None
+    row = await media_store.carrying(tx, media_id=media.id, contact_id=media.contact_id)
+    if row is None:
+        return None
+    content = row.content or {}
+    shown = media_service.view(
+        media, caption=content.get("caption"), filename=content.get("filename")
+    )
+    view = MessageOut.of(row, media=shown)
+    tx.emit(account_id=row.account_id, event_type=EventType.message_media, data=view)
+    return view

@@ -26,7 +26,7 @@ from msgboxx.messages.accepting import (
     send_session,
 )
 from msgboxx.messages.erasure import erase_text_of_contact
-from msgboxx.messages.inbound import record_inbound
+from msgboxx.messages.inbound import announce_media, record_inbound
 from msgboxx.messages.queue import first_due, free_leases, lease, numbers_with_due
 from msgboxx.messages.reports import (
     HandedOff,
@@ -49,6 +49,7 @@ __all__ = [
     "Recipient",
     "Report",
     "SendOutcome",
+    "announce_media",
     "apply_held_reports",
     "apply_reports",
     "awaiting_reports",

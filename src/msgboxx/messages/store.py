@@ -347,7 +347,9 @@ async def fail_pending_of_contact(
 
 
 async def blank_text_of_contact(tx: Tx, *, contact_id: uuid.UUID) -> None:
-    """The words and the content (a location, shared contacts, a Flow's answers) go."""
+    """The words go: the text, what the message held beyond it, and its media."""
     await tx.session.execute(
-        update(_MESSAGES).where(_m.contact_id == contact_id).values(text=None, content=None)
+        update(_MESSAGES)
+        .where(_m.contact_id == contact_id)
+        .values(text=None, content=None, media_id=None)
     )

@@ -17,6 +17,7 @@ from msgboxx.core.errors import Unauthorized
 from msgboxx.core.wire import DateOrInstant, PageRequest, as_utc
 from msgboxx.db import Database
 from msgboxx.db.tx import Tx
+from msgboxx.media.storage import MediaStore
 from msgboxx.settings import Settings
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -30,6 +31,15 @@ def database(request: Request) -> Database:
 def settings(request: Request) -> Settings:
     value: Settings = request.app.state.settings
     return value
+
+
+async def media_store(request: Request) -> MediaStore:
+    """The process's media store (``wiring.open_media``), opened by the app's lifespan."""
+    store: MediaStore = request.app.state.media_store
+    return store
+
+
+MediaStoreOf = Annotated[MediaStore, Depends(media_store)]
 
 
 async def unit_of_work(request: Request) -> AsyncIterator[Tx]:

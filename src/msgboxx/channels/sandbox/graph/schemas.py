@@ -191,3 +191,13 @@ class ConfigUpdate(BaseModel):
     sentDelay: float | None = None
     deliveredDelay: float | None = None
     readDelay: float | None = None
+
+
+class MediaFaults(BaseModel):
+    """What the shelf does wrong next (``POST /control/media/faults``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    failDownloads: int = Field(default=0, ge=0, le=1000)
+    status: int = Field(default=500, ge=500, le=599)
+    urlSeconds: float | None = Field(default=None, ge=0, le=3600)

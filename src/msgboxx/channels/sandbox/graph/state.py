@@ -21,6 +21,7 @@ import httpx
 from fastapi import Depends, Request
 
 from msgboxx.channels.sandbox.graph import payloads
+from msgboxx.channels.sandbox.graph.media_shelf import MediaShelf
 from msgboxx.channels.sandbox.graph.schemas import Fault
 from msgboxx.core import background
 
@@ -81,6 +82,7 @@ class GraphDouble:
     # Status updates that fall due together, per (business account, number).
     gathering: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     waba_of_number: dict[str, str] = field(default_factory=dict)
+    media: MediaShelf = field(default_factory=MediaShelf)  # media by id (.media_shelf)
     client: httpx.AsyncClient | None = None
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_000_000_001))
