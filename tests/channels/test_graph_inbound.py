@@ -196,6 +196,8 @@ CASES = [
             "image": {"id": "media-1", "mime_type": "image/png", "sha256": "abc=", "caption": "Hi"},
         },
         "[image] Hi",
+        # The caption and file name are kept with the message (its media shows them).
+        {"caption": "Hi"},
     ),
     Case(
         "voice",
@@ -214,6 +216,8 @@ CASES = [
             "document": {"id": "media-3", "mime_type": "application/pdf", "filename": "a.pdf"},
         },
         "[document] a.pdf",
+        # The caption and file name are kept with the message (its media shows them).
+        {"filename": "a.pdf"},
     ),
     Case(
         "sticker",
@@ -229,6 +233,8 @@ CASES = [
         {"type": "video", "text": "Look", "media": {"id": "media-5", "mimeType": "video/mp4"}},
         {"type": "video", "video": {"id": "media-5", "mime_type": "video/mp4", "caption": "Look"}},
         "[video] Look",
+        # The caption and file name are kept with the message (its media shows them).
+        {"caption": "Look"},
     ),
     Case(
         "unsupported",
