@@ -16,6 +16,8 @@ from msgboxx.channels.base import ChannelEvent
 from msgboxx.channels.registry import ChannelRegistry
 from msgboxx.db import Database, Work
 from msgboxx.dispatch.dispatcher import Dispatcher
+from msgboxx.media import storage as media
+from msgboxx.media.storage import MediaStore
 from msgboxx.settings import Settings
 from msgboxx.webhooks import outbox
 from msgboxx.webhooks.delivery import WebhookSender
@@ -24,6 +26,11 @@ from msgboxx.webhooks.delivery import WebhookSender
 def open_database(settings: Settings) -> Database:
     """The process's database, whose units of work write their events to the webhook outbox."""
     return Database(settings, outbox=outbox.write)
+
+
+def open_media_store(settings: Settings) -> MediaStore:
+    """The process's one media store (a folder, or S3), shared by the API and the dispatcher."""
+    return media.open_media_store(settings)
 
 
 def open_channels(db: Database, settings: Settings) -> ChannelRegistry:
@@ -38,8 +45,14 @@ def open_channels(db: Database, settings: Settings) -> ChannelRegistry:
 class Background:
     """The dispatcher and the webhook sender of one process, woken by the commits that feed them."""
 
-    def __init__(self, db: Database, channels: ChannelRegistry, settings: Settings) -> None:
-        self.dispatcher = Dispatcher(db, channels, settings)
+    def __init__(
+        self,
+        db: Database,
+        channels: ChannelRegistry,
+        settings: Settings,
+        media_store: MediaStore,
+    ) -> None:
+        self.dispatcher = Dispatcher(db, channels, settings, media_store=media_store)
         self.sender = WebhookSender(db, settings)
         db.on_committed(Work.outbound, self.dispatcher.wake)
         db.on_committed(Work.webhooks, self.sender.wake)
@@ -76,10 +89,10 @@ class Background:
 
 @contextlib.asynccontextmanager
 async def run_background(
-    db: Database, channels: ChannelRegistry, settings: Settings
+    db: Database, channels: ChannelRegistry, settings: Settings, media_store: MediaStore
 ) -> AsyncIterator[Background]:
     """Run the process's background work for the duration of the block."""
-    background = Background(db, channels, settings)
+    background = Background(db, channels, settings, media_store)
     background.start()
     try:
         yield background

@@ -17,6 +17,7 @@ from msgboxx.core.errors import Unauthorized
 from msgboxx.core.wire import DateOrInstant, PageRequest, as_utc
 from msgboxx.db import Database
 from msgboxx.db.tx import Tx
+from msgboxx.media.storage import MediaStore
 from msgboxx.settings import Settings
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -70,6 +71,35 @@ async def principal(request: Request, tx: UnitOfWork) -> auth.Principal:
 
 
 CurrentUser = Annotated[auth.Principal, Depends(principal)]
+
+
+async def principal_on_reader(request: Request) -> auth.Principal:
+    """The caller, looked up in a short read of its own, released before the body is read.
+
+    For a route that streams a large body: holding the writer (SQLite's one
+    connection) or a pooled connection while a client uploads 100 MB would stall
+    every other write for as long.
+    """
+    async with database(request).tx(write=False) as tx:
+        return await auth.principal_for_token(
+            tx, token=bearer_token(request), key=settings(request).signing_key
+        )
+
+
+StreamingUser = Annotated[auth.Principal, Depends(principal_on_reader)]
+
+
+def media_store(request: Request) -> MediaStore:
+    """The process's one media store (opened by ``wiring.open_media_store``)."""
+    store: MediaStore = request.app.state.media_store
+    return store
+
+
+async def _media_store(request: Request) -> MediaStore:
+    return media_store(request)  # async: FastAPI runs a plain function on its thread pool
+
+
+Media = Annotated[MediaStore, Depends(_media_store)]
 
 
 async def page(
