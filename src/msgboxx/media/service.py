@@ -21,7 +21,8 @@ from msgboxx.db.tx import Tx
 from msgboxx.media import store
 from msgboxx.media.errors import MediaNotFound, MediaNotStored, UnsupportedMediaType
 from msgboxx.media.kinds import RULES, SNIFF_BYTES, CheckedMedia, MediaKind, check_content
-from msgboxx.media.models import Media, MediaSource, MediaStatus
+from msgboxx.media.models import Media, MediaStatus
+from msgboxx.media.models import MediaSource as MediaSource  # for record's callers
 from msgboxx.media.schemas import MediaOut
 from msgboxx.media.storage import MediaStore, MediaStream, StoredMedia
 

@@ -54,15 +54,39 @@ class TemplateBody(Wire):
     components: list[Component] | None = None
 
 
+class OutgoingMedia(Wire):
+    """``image``, ``audio``, ``video``, ``document`` or ``sticker`` of a media message.
+
+    By the ``id`` an upload gave; ``caption`` (≤ 1,024) not for audio and stickers,
+    ``filename`` for documents only.
+    https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media
+    """
+
+    id: str
+    caption: str | None = None
+    filename: str | None = None
+
+
+class MediaUploaded(Wire):
+    """``POST /{version}/{phone-number-id}/media`` answers with the media's id."""
+
+    id: str
+
+
 class SendRequest(Wire):
     """``POST /{version}/{phone-number-id}/messages``."""
 
     messaging_product: Literal["whatsapp"] = "whatsapp"
     recipient_type: Literal["individual"] = "individual"
     to: str
-    type: Literal["text", "template"]
+    type: Literal["text", "template", "image", "audio", "video", "document", "sticker"]
     text: TextBody | None = None
     template: TemplateBody | None = None
+    image: OutgoingMedia | None = None
+    audio: OutgoingMedia | None = None
+    video: OutgoingMedia | None = None
+    document: OutgoingMedia | None = None
+    sticker: OutgoingMedia | None = None
     biz_opaque_callback_data: str | None = None
 
 
