@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 
 import httpx
 
 from tests.channels.conftest import ACCESS_TOKEN, CloudTenant, Graph
 from tests.channels.test_cloud_api_e2e import accepted_statuses
 from tests.media import samples
-from tests.support import fresh_number, wait_for_status
+from tests.support import assert_problem, fresh_number, wait_for_status
 
 
 async def upload(cloud: CloudTenant, content: bytes, kind: str, name: str) -> dict[str, str]:
@@ -113,3 +114,50 @@ async def test_double__refuses_like_meta(graph: Graph) -> None:
             headers={"Authorization": "Bearer wrong"},
         )
         assert denied.status_code == 401 and denied.json()["error"]["code"] == 190
+
+
+async def test_broadcast__template_with_an_image_header_sends_the_upload(
+    cloud: CloudTenant, graph: Graph, clean_faults: None
+) -> None:
+    name = f"new_in_store_{uuid.uuid4().hex[:8]}"
+    created = await cloud.api.post(
+        "/template",
+        json={
+            "apiAccountId": cloud.account_id,
+            "name": name,
+            "templateText": "Hello {{1}}, look what arrived.",
+            "headerType": "image",
+        },
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["headerType"] == "image"
+    template_id = created.json()["templateId"]
+    await wait_for_status(cloud.api, f"/template/{template_id}", "Approved")
+    [submitted] = [t for t in graph.double.templates if t.name == name]
+    customer = fresh_number()
+    contact = await cloud.api.post(
+        "/contact", json={"mobileNumber": customer, "apiAccountId": cloud.account_id}
+    )
+    photo = await upload(cloud, samples.png(), "image", "arrivals.png")
+    broadcast = {
+        "apiAccountId": cloud.account_id,
+        "contactId": contact.json()["contactId"],
+        "templateId": template_id,
+        "parameters": ["Ana"],
+    }
+    assert_problem(await cloud.api.post("/broadcast", json=broadcast), 422)
+    wrong = {**broadcast, "media": {"type": "video", "mediaId": photo["mediaId"]}}
+    assert_problem(await cloud.api.post("/broadcast", json=wrong), 422)
+    reply = await cloud.api.post(
+        "/broadcast", json={**broadcast, "media": {"type": "image", "mediaId": photo["mediaId"]}}
+    )
+    assert reply.status_code == 201, reply.text
+    await wait_for_status(cloud.api, f"/broadcast/{reply.json()['broadcastId']}", "Read")
+    [sent] = [s for s in graph.double.sent if s["body"]["to"] == customer]
+    header, body = sent["body"]["template"]["components"]
+    assert header["type"] == "header"
+    [image] = header["parameters"]
+    assert image["type"] == "image"
+    assert graph.double.uploads[image["image"]["id"]].sha256 == photo["sha256"]
+    assert body == {"type": "body", "parameters": [{"type": "text", "text": "Ana"}]}
+    assert submitted.id  # the double took the template with its header

@@ -65,6 +65,8 @@ class TemplateSubmission:
     text: str
     example: str | None
     channel_settings: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    # A media header (image, video or document), if the template has one.
+    header_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from msgboxx.core import backoff
 from msgboxx.db import Database, utcnow
 from msgboxx.dispatch import store
 from msgboxx.media import service as media_service
+from msgboxx.media.kinds import MediaKind
 from msgboxx.media.storage import MediaStore
 from msgboxx.messages import service as messages
 from msgboxx.messages.service import SendOutcome
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from msgboxx.media.models import Media
 
 log = logging.getLogger(__name__)
+_MEDIA_KINDS = frozenset(kind.value for kind in MediaKind)
 RECORD_EVERY = 0.01  # seconds between outcome commits while a batch is being sent
 
 
@@ -83,7 +85,8 @@ def _media_of(
         return SendError("this process has no media store", code="no-media-store", retryable=False)
     content = item.content or {}
     return OutboundMedia(
-        kind=item.kind,
+        # A media message's own kind; a template's header takes the media's.
+        kind=item.kind if item.kind in _MEDIA_KINDS else media.kind,
         mime_type=media.mime_type,
         size=media.size or 0,
         open=functools.partial(media_store.open, media.store_key),

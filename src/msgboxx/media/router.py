@@ -166,9 +166,8 @@ STREAMED = frozenset({("POST", PATH), ("POST", PATH + "/")})
     responses={
         200: {
             "description": "The bytes, with the stored Content-Type and the file name",
-            "content": {
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-            },
+            # The stored type: image/jpeg, application/pdf, audio/ogg, ...
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
         },
         **openapi.problems(
             {409: "The media is pending (not fetched from the network yet) or failed"}

@@ -50,7 +50,15 @@ class StreamingForm:
         self._events: deque[tuple[str, object]] = deque()
         self._header = (bytearray(), bytearray())
         self._headers: list[tuple[bytes, bytes]] = []
-        self._parser = MultipartParser(
+        try:
+            self._parser = self._new_parser(boundary)
+        except Exception:
+            raise NotAForm("the multipart boundary is not one a form can use") from None
+        self._done = False
+        self._in_part = False
+
+    def _new_parser(self, boundary: bytes) -> MultipartParser:
+        return MultipartParser(
             boundary,
             {
                 "on_part_data": self._on_data,
@@ -62,8 +70,6 @@ class StreamingForm:
                 "on_end": lambda: self._events.append(("finished", None)),
             },
         )
-        self._done = False
-        self._in_part = False
 
     # The parser's callbacks: a part's headers, then its data, then its end.
     def _on_data(self, data: bytes, start: int, end: int) -> None:
@@ -108,8 +114,12 @@ class StreamingForm:
                     self._parser.finalize()
                 else:
                     self._parser.write(chunk)
+            except ProblemError:
+                raise  # a limit of ours, raised from a callback
             except MultipartParseError as exc:
                 raise BadRequest(f"the multipart body is malformed: {exc}") from None
+            except Exception as exc:  # the parser's other complaints about its input
+                raise BadRequest(f"the multipart body is malformed: {type(exc).__name__}") from None
             if chunk is None and not self._events:
                 return ("finished", None)
         return self._events.popleft()

@@ -39,21 +39,6 @@ class Parameter(Wire):
     text: str
 
 
-class Component(Wire):
-    type: Literal["body", "header", "button"] = "body"
-    parameters: list[Parameter]
-
-
-class Language(Wire):
-    code: str
-
-
-class TemplateBody(Wire):
-    name: str
-    language: Language
-    components: list[Component] | None = None
-
-
 class OutgoingMedia(Wire):
     """``image``, ``audio``, ``video``, ``document`` or ``sticker`` of a media message.
 
@@ -65,6 +50,30 @@ class OutgoingMedia(Wire):
     id: str
     caption: str | None = None
     filename: str | None = None
+
+
+class MediaParameter(Wire):
+    """A template header's media: ``{"type": "image", "image": {"id": ...}}``."""
+
+    type: Literal["image", "video", "document"]
+    image: OutgoingMedia | None = None
+    video: OutgoingMedia | None = None
+    document: OutgoingMedia | None = None
+
+
+class Component(Wire):
+    type: Literal["body", "header", "button"] = "body"
+    parameters: list[Parameter | MediaParameter]
+
+
+class Language(Wire):
+    code: str
+
+
+class TemplateBody(Wire):
+    name: str
+    language: Language
+    components: list[Component] | None = None
 
 
 class MediaUploaded(Wire):

@@ -62,6 +62,9 @@ async def send(version: str, phone_number_id: str, request: Request) -> Response
         )
         if known is not None and known.status != "APPROVED":
             return payloads.error(_NOT_SENDABLE.get(known.status, 132001), status=400)
+        header_refused = uploads.check_header(double, template)
+        if header_refused is not None:
+            return header_refused
     else:
         return payloads.error(131051, status=400)
     fault = double.fault_for(phone_number_id=phone_number_id, recipient=to)

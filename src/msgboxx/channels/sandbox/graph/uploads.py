@@ -120,3 +120,17 @@ def check_send(double: GraphDouble, kind: str, body: dict[str, Any]) -> Response
     if uploaded.kind.value != kind and uploaded.mime_type not in RULES[MediaKind(kind)].accepted:
         return payloads.error(131053, status=400, message=f"the media is not a {kind}")
     return None
+
+
+def check_header(double: GraphDouble, template: dict[str, Any]) -> Response | None:
+    """Meta's error for a template send whose header media names no uploaded id."""
+    for component in template.get("components") or []:
+        if not isinstance(component, dict) or component.get("type") != "header":
+            continue
+        for parameter in component.get("parameters") or []:
+            kind = parameter.get("type") if isinstance(parameter, dict) else None
+            if kind in ("image", "video", "document"):
+                refused = check_send(double, kind, parameter)
+                if refused is not None:
+                    return refused
+    return None
