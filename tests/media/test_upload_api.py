@@ -106,7 +106,13 @@ async def test_upload__over_the_kind_limit_is_413(tenant: Tenant) -> None:
 
 
 async def test_upload__bad_forms_are_problems(tenant: Tenant) -> None:
-    assert_problem(await tenant.api.post("/media", data={"type": "image"}), 422)
+    assert_problem(await tenant.api.post("/media", data={"type": "image"}), 415)
+    no_file = await tenant.api.post(
+        "/media",
+        content=b'--x\r\nContent-Disposition: form-data; name="type"\r\n\r\nimage\r\n--x--\r\n',
+        headers={"Content-Type": "multipart/form-data; boundary=x"},
+    )
+    assert assert_problem(no_file, 422)["errors"][0]["field"] == "file"
     assert_problem(await tenant.api.post("/media", json={"file": "x"}), 415)
     reply = await upload(tenant, samples.jpeg(), type_="gif")
     assert assert_problem(reply, 422)["errors"][0]["field"] == "type"

@@ -28,7 +28,7 @@ from msgboxx.messages.accepting import (
 )
 from msgboxx.messages.erasure import erase_text_of_contact
 from msgboxx.messages.inbound import record_inbound
-from msgboxx.messages.queue import first_due, free_leases, lease, numbers_with_due
+from msgboxx.messages.queue import MEDIA_LANE, first_due, free_leases, lease, numbers_with_due
 from msgboxx.messages.reports import (
     HandedOff,
     Report,
@@ -43,6 +43,7 @@ from msgboxx.messages.schemas import MessageFilters, MessageOut
 from msgboxx.messages.status import status_changes
 
 __all__ = [
+    "MEDIA_LANE",
     "Due",
     "HandedOff",
     "MessageRow",
