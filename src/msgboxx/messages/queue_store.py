@@ -15,18 +15,20 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Table,
+    TextClause,
     and_,
     bindparam,
     exists,
     or_,
     select,
+    text,
     update,
 )
 
 from msgboxx.db.prepared import Prepared
 from msgboxx.db.tx import Tx
 from msgboxx.dispatch.models import RecipientPacing
-from msgboxx.messages.models import Message
+from msgboxx.messages.models import MEDIA_KINDS_SQL, Message
 from msgboxx.messages.rows import Due
 
 _MESSAGES = cast(Table, Message.__table__)
@@ -57,10 +59,9 @@ _pair = _PAIR_PACING.c
 # Session messages that carry media (their kind is the media's): a lane of their own,
 # so that the text lane keeps its one-kind index range and its order.
 MEDIA_LANE = "media"
-MEDIA_KINDS = ("image", "audio", "video", "document", "sticker")
 
 
-def _first_due(lane: ColumnElement[bool]) -> Prepared:
+def _first_due(lane: ColumnElement[bool] | TextClause) -> Prepared:
     return Prepared(
         select(_m.id, _m.contact_id, _pair.tat)
         .select_from(_MESSAGES)
@@ -79,7 +80,11 @@ def _first_due(lane: ColumnElement[bool]) -> Prepared:
 
 
 _FIRST_DUE = _first_due(_m.kind == bindparam("lane"))
-_FIRST_DUE_MEDIA = _first_due(_m.kind.in_(MEDIA_KINDS))
+# The kinds as constants in the SQL, as the partial index ix_messages_account_media_due
+# names them, so that both databases use it: it holds only media that is due, where
+# the lane index would be read through every due template of the number (6 ms per
+# claim behind a 10,000-message broadcast on PostgreSQL).
+_FIRST_DUE_MEDIA = _first_due(text(f"messages.kind IN ({MEDIA_KINDS_SQL})"))
 _LEASE = Prepared(
     update(_MESSAGES)
     .where(_m.id.in_(bindparam("ids", expanding=True)))
