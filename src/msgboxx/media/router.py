@@ -14,7 +14,7 @@ from starlette.responses import Response, StreamingResponse
 from msgboxx.core.errors import Unprocessable
 from msgboxx.media import service
 from msgboxx.media.errors import MediaTooLarge
-from msgboxx.media.kinds import MediaKind
+from msgboxx.media.kinds import RULES, MediaKind
 from msgboxx.media.models import MediaSource
 from msgboxx.media.schemas import MediaOut, UploadFingerprint
 from msgboxx.media.storage import MediaStream
@@ -24,6 +24,7 @@ from msgboxx.web.multipart import StreamingForm
 from msgboxx.web.writes import answer, commit_and_answer
 
 router = APIRouter(tags=["Media"])
+_STORED_TYPES = sorted({mime for rule in RULES.values() for mime in rule.accepted})
 PATH = "/media"
 # What a form may carry beside its file: boundaries, headers, the small fields.
 FORM_OVERHEAD = 64 * 1024
@@ -166,8 +167,10 @@ STREAMED = frozenset({("POST", PATH), ("POST", PATH + "/")})
     responses={
         200: {
             "description": "The bytes, with the stored Content-Type and the file name",
-            # The stored type: image/jpeg, application/pdf, audio/ogg, ...
-            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+            # Each type media may be stored as (what a generated client reads as bytes).
+            "content": {
+                mime: {"schema": {"type": "string", "format": "binary"}} for mime in _STORED_TYPES
+            },
         },
         **openapi.problems(
             {409: "The media is pending (not fetched from the network yet) or failed"}
