@@ -111,5 +111,7 @@ def test_upload__100_mb_document_streams_through_bounded_memory(tmp_path: Path) 
         assert received == SIZE and back.hexdigest() == digest.hexdigest()
 
     grown_in, grown_out = upload_peak.peak - baseline, download_peak.peak - baseline
+    print(f"RSS over {baseline / 2**20:.0f} MiB: +{grown_in / 2**20:.1f} MiB uploading 100 MB,")
+    print(f"+{grown_out / 2**20:.1f} MiB downloading it")
     assert grown_in < BOUND, f"RSS grew by {grown_in / 2**20:.1f} MiB during the upload"
     assert grown_out < BOUND, f"RSS grew by {grown_out / 2**20:.1f} MiB during the download"
