@@ -16,6 +16,8 @@ from msgboxx.channels.cloud_api.router import router as whatsapp_router
 from msgboxx.channels.sandbox.router import router as sandbox_router
 from msgboxx.contacts.router import router as contacts_router
 from msgboxx.db import migrate as migrations
+from msgboxx.media.router import STREAMED
+from msgboxx.media.router import router as media_router
 from msgboxx.messages.router import router as messages_router
 from msgboxx.observability import logs
 from msgboxx.settings import Settings
@@ -39,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.is_sqlite:
             await migrations.run(db.url)  # the embedded default needs no setup step
         channels = wiring.open_channels(db, settings)
-        media_store = wiring.open_media(settings)
+        media_store = wiring.open_media_store(settings)
         app.state.db = db
         app.state.channels = channels
         app.state.media_store = media_store
@@ -50,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 background = None
                 if settings.dispatch:
                     background = await stack.enter_async_context(
-                        wiring.run_background(db, channels, settings, media_store=media_store)
+                        wiring.run_background(db, channels, settings, media_store)
                     )
                 app.state.dispatcher = background.dispatcher if background else None
                 app.state.webhook_sender = background.sender if background else None
@@ -81,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         auth_router,
         messages_router,
         whatsapp_router,
+        media_router,
         contacts_router,
         broadcasts_router,
         accounts_router,
@@ -92,7 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     if settings.uses_sandbox:
         app.include_router(sandbox_router)
-    app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes, streamed=STREAMED)
     return app
 
 

@@ -129,6 +129,28 @@ class Settings(BaseSettings):
         description="The secret that goes with the access key; never printed.",
     )
 
+    media_fetch_allow_private: bool | None = Field(
+        default=None,
+        description=(
+            "Whether a media url of POST /message may lead to a loopback, private or"
+            " reserved address. Unset, it follows MSGBOXX_WEBHOOK_ALLOW_PRIVATE: both are"
+            " requests this server makes on a customer's word, and local development"
+            " wants both or neither."
+        ),
+    )
+    media_fetch_timeout_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=600,
+        description="How long fetching a media url may take, from connecting to the last byte.",
+    )
+
+    @property
+    def media_urls_may_be_private(self) -> bool:
+        if self.media_fetch_allow_private is None:
+            return self.webhook_allow_private
+        return self.media_fetch_allow_private
+
     # Customers' media, fetched from the network in the background. Meta's download
     # URLs last minutes: the first attempt goes at once, retries within minutes.
     media_fetch_poll_interval: float = Field(default=1.0, gt=0, le=60)

@@ -16,8 +16,9 @@ from msgboxx.channels.base import ChannelEvent
 from msgboxx.channels.registry import ChannelRegistry
 from msgboxx.db import Database, Work
 from msgboxx.dispatch.dispatcher import Dispatcher
+from msgboxx.media import storage
 from msgboxx.media.fetching import MediaFetcher
-from msgboxx.media.storage import MediaStore, open_media_store
+from msgboxx.media.storage import MediaStore
 from msgboxx.settings import Settings
 from msgboxx.webhooks import outbox
 from msgboxx.webhooks.delivery import WebhookSender
@@ -26,6 +27,11 @@ from msgboxx.webhooks.delivery import WebhookSender
 def open_database(settings: Settings) -> Database:
     """The process's database, whose units of work write their events to the webhook outbox."""
     return Database(settings, outbox=outbox.write)
+
+
+def open_media_store(settings: Settings) -> MediaStore:
+    """The process's one media store (a folder, or S3), shared by the API and the dispatcher."""
+    return storage.open_media_store(settings)
 
 
 def open_channels(db: Database, settings: Settings) -> ChannelRegistry:
@@ -37,11 +43,6 @@ def open_channels(db: Database, settings: Settings) -> ChannelRegistry:
     return ChannelRegistry(settings, report=report)
 
 
-def open_media(settings: Settings) -> MediaStore:
-    """The process's media store (``MSGBOXX_MEDIA_URL``): the API's and the background's."""
-    return open_media_store(settings)
-
-
 class Background:
     """The dispatcher, the webhook sender and the media fetch of one process, woken by commits."""
 
@@ -50,16 +51,13 @@ class Background:
         db: Database,
         channels: ChannelRegistry,
         settings: Settings,
-        *,
-        media_store: MediaStore | None = None,
+        media_store: MediaStore,
     ) -> None:
-        self.dispatcher = Dispatcher(db, channels, settings)
+        self.dispatcher = Dispatcher(db, channels, settings, media_store=media_store)
         self.sender = WebhookSender(db, settings)
-        # The fetch of customers' media; its store is the caller's or its own.
-        self._own_media = media_store is None
-        self.media_store = media_store if media_store is not None else open_media(settings)
+        # The fetch of customers' media; the store is the caller's to open and close.
         self.media = MediaFetcher(
-            db, settings, media_store=self.media_store, sources=channels.media_source
+            db, settings, media_store=media_store, sources=channels.media_source
         )
         db.on_committed(Work.outbound, self.dispatcher.wake)
         db.on_committed(Work.webhooks, self.sender.wake)
@@ -97,20 +95,14 @@ class Background:
             if task is not None:
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.wait_for(task, timeout=timeout)
-        if self._own_media:
-            await self.media_store.aclose()
 
 
 @contextlib.asynccontextmanager
 async def run_background(
-    db: Database,
-    channels: ChannelRegistry,
-    settings: Settings,
-    *,
-    media_store: MediaStore | None = None,
+    db: Database, channels: ChannelRegistry, settings: Settings, media_store: MediaStore
 ) -> AsyncIterator[Background]:
     """Run the process's background work for the duration of the block."""
-    background = Background(db, channels, settings, media_store=media_store)
+    background = Background(db, channels, settings, media_store)
     background.start()
     try:
         yield background

@@ -318,7 +318,7 @@ async def test_inbound_media__several_fetchers_on_postgresql_fetch_each_piece_on
         fetcher = MediaFetcher(
             db,
             settings,
-            media_store=wiring.open_media(settings),
+            media_store=wiring.open_media_store(settings),
             sources=server.app.state.channels.media_source,
         )
         fetchers.append((db, fetcher, asyncio.create_task(fetcher.run())))

@@ -49,6 +49,7 @@ async def send_broadcast(
             template_id=body.templateId,
             message=body.message,
             parameters=body.parameters,
+            media=body.media,
         )
         metrics.MESSAGES_ACCEPTED.inc()
         return sent

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -39,6 +40,13 @@ class BroadcastOut(ApiModel):
         )
 
 
+class HeaderMedia(ApiModel):
+    """(Extension) The media a template's header shows: an upload of ``POST /media``."""
+
+    type: Literal["image", "video", "document"]
+    mediaId: uuid.UUID
+
+
 class BroadcastCreate(ApiModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -58,6 +66,8 @@ class BroadcastCreate(ApiModel):
     templateId: uuid.UUID
     message: str | None = Field(default=None, min_length=1, max_length=4096)
     parameters: list[str] | None = Field(default=None, max_length=100)
+    # Extension: the media of a template whose header is media (headerType).
+    media: HeaderMedia | None = None
 
     @model_validator(mode="after")
     def _parameters_are_text(self) -> BroadcastCreate:

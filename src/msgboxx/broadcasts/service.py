@@ -14,12 +14,14 @@ from msgboxx.accounts import service as accounts
 from msgboxx.auth.service import Principal
 from msgboxx.broadcasts import store
 from msgboxx.broadcasts.models import Broadcast
-from msgboxx.broadcasts.schemas import BroadcastOut
+from msgboxx.broadcasts.schemas import BroadcastOut, HeaderMedia
 from msgboxx.contacts.status import ContactStatus
 from msgboxx.core.errors import NotFound, Unprocessable
 from msgboxx.core.wire import PageRequest
 from msgboxx.db import utcnow
 from msgboxx.db.tx import Tx
+from msgboxx.media import service as media_service
+from msgboxx.media.kinds import MediaKind
 from msgboxx.messages import service as messages
 from msgboxx.messages.schemas import MessageOut
 from msgboxx.templates import service as templates
@@ -34,8 +36,12 @@ async def send(
     template_id: uuid.UUID,
     message: str | None,
     parameters: list[str] | None,
+    media: HeaderMedia | None = None,
 ) -> BroadcastOut:
-    """Queue the template, filled in, to a contact who has not unsubscribed."""
+    """Queue the template, filled in, to a contact who has not unsubscribed.
+
+    A template whose header is media takes it here (an upload, of the header's kind).
+    """
     to = await messages.recipient(tx, principal, account_id=account_id, contact_id=contact_id)
     if to.status == ContactStatus.unsubscribed:
         raise Unprocessable.for_field(
@@ -44,9 +50,27 @@ async def send(
     filled = await templates.fill_for_broadcast(
         tx, template_id=template_id, account_id=account_id, message=message, parameters=parameters
     )
+    header = None
+    if filled.header_type is None and media is not None:
+        raise Unprocessable.for_field("media", "this template has no media header")
+    if filled.header_type is not None:
+        if media is None:
+            raise Unprocessable.for_field(
+                "media", f"this template's header is a {filled.header_type}: give it as media"
+            )
+        if media.type != filled.header_type:
+            raise Unprocessable.for_field(
+                "media.type", f"this template's header is a {filled.header_type}"
+            )
+        header = await media_service.sendable(
+            tx, principal, media.mediaId, kind=MediaKind(media.type), account_id=account_id
+        )
     now = utcnow()
     content = messages.Outbound(
-        filled.text, template_id=filled.template_id, template_parameters=filled.parameters
+        filled.text,
+        template_id=filled.template_id,
+        template_parameters=filled.parameters,
+        media=header,
     )
     queued = await messages.enqueue(tx, to=to, content=content, now=now)
     broadcast = Broadcast(

@@ -15,8 +15,26 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from msgboxx.contacts.status import ContactStatus
+from msgboxx.media.storage import MediaStream
 from msgboxx.messages.status import MessageStatus
 from msgboxx.templates.status import TemplateStatus
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMedia:
+    """The media a message sends, and how to read its bytes (from the media store).
+
+    ``open`` opens the stored bytes afresh on every call, so a channel that
+    retries an upload reads them again from the start; the caller closes each
+    stream it opens.
+    """
+
+    kind: str  # image, audio, video, document or sticker
+    mime_type: str
+    size: int
+    open: Callable[[], Awaitable[MediaStream]] = field(repr=False)
+    filename: str | None = None
+    caption: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +51,8 @@ class OutboundMessage:
     template_parameters: list[str] = field(default_factory=list)
     # The account's channel settings (credentials for a real network; never logged).
     channel_settings: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    # A media message's media (``text`` is then its caption, or empty).
+    media: OutboundMedia | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +66,8 @@ class TemplateSubmission:
     text: str
     example: str | None
     channel_settings: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    # A media header (image, video or document), if the template has one.
+    header_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

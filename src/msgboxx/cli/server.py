@@ -82,8 +82,9 @@ def worker() -> None:
             await migrations.run(settings.resolved_database_url)
         db = wiring.open_database(settings)
         channels = wiring.open_channels(db, settings)
+        media_store = wiring.open_media_store(settings)
         try:
-            async with wiring.run_background(db, channels, settings) as background:
+            async with wiring.run_background(db, channels, settings, media_store) as background:
                 loop = asyncio.get_running_loop()
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     loop.add_signal_handler(sig, background.stop)
@@ -91,6 +92,7 @@ def worker() -> None:
                 await background.finished()
         finally:
             await channels.close()
+            await media_store.aclose()
             await db.dispose()
 
     asyncio.run(main())

@@ -84,8 +84,8 @@ def tat_after(tat: datetime, taken: int, *, pacing: Pacing) -> datetime:
     return tat + timedelta(seconds=taken / pacing.number_rate)
 
 
-# Replies to customers go before template broadcasts on the same number.
-LANES = ("text", "template")
+# Replies to customers (text, then media) go before template broadcasts on the same number.
+LANES = ("text", messages.MEDIA_LANE, "template")
 
 
 async def claim_messages(

@@ -29,6 +29,7 @@ from msgboxx.dispatch.resume import resume_sandbox
 from msgboxx.dispatch.sending import BatchSender
 from msgboxx.dispatch.submissions import TEMPLATE_BATCH, submit_due
 from msgboxx.idempotency import service as idempotency
+from msgboxx.media.storage import MediaStore
 from msgboxx.messages import service as messages
 from msgboxx.settings import Settings
 
@@ -48,12 +49,19 @@ class Dispatcher(RoundLoop):
     name = "dispatch"
     gather_seconds = 0.005
 
-    def __init__(self, db: Database, channels: ChannelRegistry, settings: Settings) -> None:
+    def __init__(
+        self,
+        db: Database,
+        channels: ChannelRegistry,
+        settings: Settings,
+        *,
+        media_store: MediaStore | None = None,
+    ) -> None:
         super().__init__()
         self.db = db
         self.channels = channels
         self.settings = settings
-        self.sender = BatchSender(db, channels, settings)
+        self.sender = BatchSender(db, channels, settings, media_store=media_store)
         self._next_sweep = 0.0
         self._paced_for: float | None = None
         self.pacing = claims.Pacing(

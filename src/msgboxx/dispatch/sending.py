@@ -10,24 +10,33 @@ it to the sends of those milliseconds.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from msgboxx.channels.base import OutboundMessage, SendError
+from msgboxx.channels.base import OutboundMedia, OutboundMessage, SendError
 from msgboxx.channels.registry import ChannelRegistry, UnknownChannel
 from msgboxx.core import backoff
 from msgboxx.db import Database, utcnow
 from msgboxx.dispatch import store
+from msgboxx.media import service as media_service
+from msgboxx.media.kinds import MediaKind
+from msgboxx.media.storage import MediaStore
 from msgboxx.messages import service as messages
 from msgboxx.messages.service import SendOutcome
 from msgboxx.observability import metrics
 from msgboxx.settings import Settings
 
+if TYPE_CHECKING:
+    from msgboxx.media.models import Media
+
 log = logging.getLogger(__name__)
+_MEDIA_KINDS = frozenset(kind.value for kind in MediaKind)
 RECORD_EVERY = 0.01  # seconds between outcome commits while a batch is being sent
 
 
@@ -65,7 +74,34 @@ def after_failure(
     return SendOutcome(message_id, failure_reason=reason)
 
 
-def work_of(claimed: Sequence[store.ClaimedMessage], *, settings: Settings) -> list[Work]:
+def _media_of(
+    item: store.ClaimedMessage, found: Mapping[uuid.UUID, Media], media_store: MediaStore | None
+) -> OutboundMedia | SendError:
+    """The media a claimed message sends, with an opener on the store; or why it cannot."""
+    media = found.get(item.media_id) if item.media_id is not None else None
+    if media is None or media.store_key is None or media.mime_type is None:
+        return SendError("the message's media is gone", code="media-missing", retryable=False)
+    if media_store is None:
+        return SendError("this process has no media store", code="no-media-store", retryable=False)
+    content = item.content or {}
+    return OutboundMedia(
+        # A media message's own kind; a template's header takes the media's.
+        kind=item.kind if item.kind in _MEDIA_KINDS else media.kind,
+        mime_type=media.mime_type,
+        size=media.size or 0,
+        open=functools.partial(media_store.open, media.store_key),
+        filename=content.get("filename") or media.filename,
+        caption=content.get("caption"),
+    )
+
+
+def work_of(
+    claimed: Sequence[store.ClaimedMessage],
+    *,
+    settings: Settings,
+    media: Mapping[uuid.UUID, Media] | None = None,
+    media_store: MediaStore | None = None,
+) -> list[Work]:
     """What to do with each claimed message, in the order claimed."""
     work: list[Work] = []
     for item in claimed:
@@ -82,6 +118,13 @@ def work_of(claimed: Sequence[store.ClaimedMessage], *, settings: Settings) -> l
             )
             work.append(after_failure(item.message_id, item.attempts, error, settings=settings))
             continue
+        sent_media: OutboundMedia | None = None
+        if item.media_id is not None:
+            found = _media_of(item, media or {}, media_store)
+            if isinstance(found, SendError):
+                work.append(after_failure(item.message_id, item.attempts, found, settings=settings))
+                continue
+            sent_media = found
         outbound = OutboundMessage(
             message_id=item.message_id,
             account_id=item.account_id,
@@ -92,6 +135,7 @@ def work_of(claimed: Sequence[store.ClaimedMessage], *, settings: Settings) -> l
             template_language=item.template_language,
             template_parameters=list(item.template_parameters or []),
             channel_settings=dict(item.channel_settings or {}),
+            media=sent_media,
         )
         work.append(Job(item.channel, outbound, item.attempts))
     return work
@@ -100,16 +144,28 @@ def work_of(claimed: Sequence[store.ClaimedMessage], *, settings: Settings) -> l
 class BatchSender:
     """Loads, sends and records the batches one dispatcher claimed."""
 
-    def __init__(self, db: Database, channels: ChannelRegistry, settings: Settings) -> None:
+    def __init__(
+        self,
+        db: Database,
+        channels: ChannelRegistry,
+        settings: Settings,
+        *,
+        media_store: MediaStore | None = None,
+    ) -> None:
         self.db = db
         self.channels = channels
         self.settings = settings
+        self.media_store = media_store
 
     async def load(self, message_ids: Sequence[uuid.UUID]) -> list[Work]:
-        """One read for the whole batch, outside any write transaction."""
+        """One read for the whole batch (two when it sends media), outside any write transaction."""
+        media: Mapping[uuid.UUID, Media] = {}
         async with self.db.tx(write=False) as tx:
             claimed = await store.claimed(tx, message_ids)
-        return work_of(claimed, settings=self.settings)
+            with_media = [item.media_id for item in claimed if item.media_id is not None]
+            if with_media:
+                media = await media_service.records(tx, with_media)
+        return work_of(claimed, settings=self.settings, media=media, media_store=self.media_store)
 
     async def deliver(self, work: Sequence[Work], *, owner: str) -> None:
         """Send every message of the batch and record each outcome under ``owner``'s lease."""

@@ -105,6 +105,10 @@ class ClaimedMessage:
     to_number: str | None
     template_name: str | None
     template_language: str | None
+    # What the message is (text, template, image, ...), its content and its media.
+    kind: str = "text"
+    content: dict[str, Any] | None = None
+    media_id: uuid.UUID | None = None
 
 
 # Prepared once: every batch runs it (on rows: a model per message cost more
@@ -122,6 +126,9 @@ _CLAIMED = Prepared(
         Contact.mobile_number,
         Template.name,
         Template.language,
+        Message.kind,
+        Message.content,
+        Message.media_id,
     )
     .join(ApiAccount, ApiAccount.id == Message.account_id)
     .outerjoin(Contact, Contact.id == Message.contact_id)

@@ -49,6 +49,7 @@ async def submit(db: Database, channels: ChannelRegistry, template_id: uuid.UUID
         text=template.text,
         example=template.example,
         channel_settings=dict(account.channel_settings or {}),
+        header_type=template.header_type,
     )
     try:
         provider_id = await channels.get(account.channel).submit_template(submission)

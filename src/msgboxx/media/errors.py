@@ -5,6 +5,8 @@ ProblemError (core)
 │   └── MediaNotFound          404: no stored object under that key
 ├── PayloadTooLarge (core)
 │   └── MediaTooLarge          413: over WhatsApp's limit for the kind, or the limit given to put
+├── Conflict (core)
+│   └── MediaNotStored         409: the media is pending or failed: its bytes are not here
 ├── UnsupportedMediaType       415: the content is no type WhatsApp takes for the declared kind
 └── MediaStoreUnavailable      503: the store itself failed (disk, network, S3); worth retrying
 
@@ -14,7 +16,7 @@ it belongs there once a second domain needs it.
 
 from __future__ import annotations
 
-from msgboxx.core.errors import NotFound, PayloadTooLarge, ProblemError
+from msgboxx.core.errors import Conflict, NotFound, PayloadTooLarge, ProblemError
 
 
 class MediaNotFound(NotFound):
@@ -44,3 +46,7 @@ class UnsupportedMediaType(ProblemError):
 
 class MediaStoreUnavailable(ProblemError):
     status, title, slug = 503, "Service Unavailable", "media-store-unavailable"
+
+
+class MediaNotStored(Conflict):
+    slug = "media-not-stored"

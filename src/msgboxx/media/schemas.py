@@ -30,3 +30,12 @@ class MediaOut(ApiModel):
     url: str
     dateTime: Timestamp
     failureReason: str | None = Field(default=None, exclude_if=lambda value: value is None)
+
+
+class UploadFingerprint(ApiModel):
+    """What an upload's Idempotency-Key covers: the file, by its hash, and the fields."""
+
+    sha256: str
+    type: MediaKind
+    apiAccountId: uuid.UUID | None
+    filename: str | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from msgboxx.accounts import service as accounts
 from msgboxx.auth.service import Principal
@@ -13,10 +14,16 @@ from msgboxx.core.errors import NotFound, Unprocessable
 from msgboxx.core.events import EventType
 from msgboxx.db import utcnow
 from msgboxx.db.tx import Tx, Work
-from msgboxx.messages import store, window
+from msgboxx.media import links
+from msgboxx.media import service as media_service
+from msgboxx.media.storage import MediaStore
+from msgboxx.messages import shown, store, window
 from msgboxx.messages.rows import MessageRow, Recipient
-from msgboxx.messages.schemas import OUTBOUND, MessageOut
+from msgboxx.messages.schemas import OUTBOUND, MediaSend, MessageOut
 from msgboxx.messages.status import MessageStatus
+
+if TYPE_CHECKING:
+    from msgboxx.media.models import Media
 
 _CONVERSATIONS = uuid.UUID("6f1c3f0e-6a57-4d3e-9a43-0f3c5e2b8d11")
 
@@ -47,6 +54,15 @@ async def recipient(
     return to
 
 
+@dataclass(frozen=True, slots=True)
+class UrlFetching:
+    """How this server fetches a media url: into which store, and where it may connect."""
+
+    media_store: MediaStore
+    allow_private: bool
+    timeout: float
+
+
 async def send_session(
     tx: Tx,
     principal: Principal,
@@ -54,12 +70,16 @@ async def send_session(
     account_id: uuid.UUID,
     contact_id: uuid.UUID | None,
     mobile_number: str | None = None,
-    text: str,
+    text: str | None,
+    media: MediaSend | None = None,
+    fetching: UrlFetching | None = None,
 ) -> MessageOut:
-    """Accept a free-form message; only inside the contact's 24-hour window.
+    """Accept a free-form message, or media; only inside the contact's 24-hour window.
 
     The contact is named by its id, or by its number on the account: that costs
-    a lookup more, so only a send that gives a number makes it.
+    a lookup more, so only a send that gives a number makes it. Media is an
+    upload of the caller's organisation, or a url fetched into the store before
+    the message is accepted (with no connection held meanwhile).
     """
     if contact_id is None:
         assert mobile_number is not None  # the schema requires one of the two
@@ -69,17 +89,73 @@ async def send_session(
     to = await recipient(tx, principal, account_id=account_id, contact_id=contact_id)
     now = utcnow()
     window.ensure_open(to.last_inbound_at, now=now)
-    _row, accepted = await _queue(tx, to=to, content=Outbound(text), now=now)
+    if media is None:
+        assert text is not None  # the schema requires one of the two
+        _row, accepted = await _queue(tx, to=to, content=Outbound(text), now=now)
+        return accepted
+    caption = text if text is not None else media.caption
+    if media.mediaId is not None:
+        record = await media_service.sendable(
+            tx, principal, media.mediaId, kind=media.type, account_id=account_id
+        )
+        outbound = _media_outbound(media, caption, record)
+        _row, accepted = await _queue(tx, to=to, content=outbound, now=now)
+        return accepted
+    assert media.url is not None and fetching is not None
+    # Nothing is written yet: end the transaction, so that no connection (on
+    # SQLite the one writer) waits on a stranger's server.
+    await tx.rollback()
+    stored = await links.fetch(
+        fetching.media_store,
+        media.url,
+        kind=media.type,
+        organisation_id=principal.org_id,
+        contact_id=to.contact_id,
+        allow_private=fetching.allow_private,
+        timeout_seconds=fetching.timeout,
+    )
+    try:
+        to = await recipient(tx, principal, account_id=account_id, contact_id=to.contact_id)
+        now = utcnow()
+        window.ensure_open(to.last_inbound_at, now=now)
+        record = await media_service.record(
+            tx,
+            principal,
+            stored,
+            source=media_service.MediaSource.url,
+            account_id=account_id,
+            contact_id=to.contact_id,
+        )
+        _row, accepted = await _queue(
+            tx, to=to, content=_media_outbound(media, caption, record), now=now
+        )
+    except BaseException:
+        await media_service.discard(fetching.media_store, stored)
+        raise
     return accepted
+
+
+def _media_outbound(media: MediaSend, caption: str | None, record: Media) -> Outbound:
+    """A media message: its text is the caption (empty without one: erasure blanks it to None)."""
+    content = {"caption": caption, "filename": media.filename}
+    return Outbound(
+        caption or "",
+        kind=media.type.value,
+        content={key: value for key, value in content.items() if value is not None} or None,
+        media=record,
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Outbound:
-    """What an outbound message says: free text, or an approved template filled in."""
+    """What an outbound message says: free text, an approved template filled in, or media."""
 
     text: str
     template_id: uuid.UUID | None = None
     template_parameters: list[str] | None = None
+    kind: str | None = None
+    content: dict[str, Any] | None = None
+    media: Media | None = None
 
 
 async def enqueue(tx: Tx, *, to: Recipient, content: Outbound, now: datetime) -> MessageRow:
@@ -109,7 +185,7 @@ async def _queue(
         contact_id=to.contact_id,
         conversation_id=conversation_id(to.inbox_id, to.contact_id),
         direction=OUTBOUND,
-        kind="template" if content.template_id else "text",
+        kind=content.kind or ("template" if content.template_id else "text"),
         text=content.text,
         status=MessageStatus.pending,
         template_id=content.template_id,
@@ -125,10 +201,16 @@ async def _queue(
         next_attempt_at=now,
         lease_until=None,
         lease_owner=None,
+        content=content.content,
+        media_id=content.media.id if content.media is not None else None,
     )
     await store.add_outbound(tx, row)
     tx.leaves(Work.outbound)  # and dispatchers in this process
-    accepted = MessageOut.of(row)
+    accepted = (
+        MessageOut.of(row)
+        if content.media is None
+        else shown.view_of(row, {content.media.id: content.media})
+    )
     if not to.subscribed:
         tx.unheard([to.account_id])
     tx.emit(account_id=to.account_id, event_type=EventType.message_created, data=accepted)

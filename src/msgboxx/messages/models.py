@@ -15,6 +15,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from msgboxx.db import Base, UTCDateTime, new_id, utcnow
 
+# The kinds of a session message that carries media, as SQL (the media lane's index).
+MEDIA_KINDS = ("image", "audio", "video", "document", "sticker")
+MEDIA_KINDS_SQL = ", ".join(f"'{kind}'" for kind in MEDIA_KINDS)
+
 
 class Message(Base):
     __tablename__ = "messages"
@@ -38,6 +42,22 @@ class Message(Base):
             "next_attempt_at",
             sqlite_where=text("next_attempt_at IS NOT NULL"),
             postgresql_where=text("next_attempt_at IS NOT NULL"),
+        ),
+        # The media lane of a claim (messages/queue_store.py): session media due, by
+        # number; usually empty, so the lane's query costs a probe of an empty index.
+        Index(
+            "ix_messages_account_media_due",
+            "account_id",
+            "next_attempt_at",
+            sqlite_where=text(f"next_attempt_at IS NOT NULL AND kind IN ({MEDIA_KINDS_SQL})"),
+            postgresql_where=text(f"next_attempt_at IS NOT NULL AND kind IN ({MEDIA_KINDS_SQL})"),
+        ),
+        # The messages showing a media record: what deleting one must find (ON DELETE SET NULL).
+        Index(
+            "ix_messages_media",
+            "media_id",
+            sqlite_where=text("media_id IS NOT NULL"),
+            postgresql_where=text("media_id IS NOT NULL"),
         ),
         # What is still queued for each contact, in order: keeps per-contact order cheap.
         Index(

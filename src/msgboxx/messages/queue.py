@@ -11,6 +11,7 @@ from datetime import datetime
 
 from msgboxx.db.tx import Tx
 from msgboxx.messages import queue_store as store
+from msgboxx.messages.queue_store import MEDIA_LANE as MEDIA_LANE
 from msgboxx.messages.rows import Due
 
 

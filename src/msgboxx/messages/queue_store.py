@@ -15,18 +15,20 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Table,
+    TextClause,
     and_,
     bindparam,
     exists,
     or_,
     select,
+    text,
     update,
 )
 
 from msgboxx.db.prepared import Prepared
 from msgboxx.db.tx import Tx
 from msgboxx.dispatch.models import RecipientPacing
-from msgboxx.messages.models import Message
+from msgboxx.messages.models import MEDIA_KINDS_SQL, Message
 from msgboxx.messages.rows import Due
 
 _MESSAGES = cast(Table, Message.__table__)
@@ -54,21 +56,35 @@ def _first_in_line() -> ColumnElement[bool]:
 _NUMBERS_WITH_DUE = Prepared(select(_m.account_id).where(_due()).distinct().limit(50))
 _PAIR_PACING = cast(Table, RecipientPacing.__table__)
 _pair = _PAIR_PACING.c
-_FIRST_DUE = Prepared(
-    select(_m.id, _m.contact_id, _pair.tat)
-    .select_from(_MESSAGES)
-    .outerjoin(_PAIR_PACING, _pair.contact_id == _m.contact_id)
-    .where(
-        _m.account_id == bindparam("account_id"),
-        _m.kind == bindparam("lane"),
-        _due(),
-        _first_in_line(),
-        or_(_pair.tat.is_(None), _pair.tat <= bindparam("pair_deadline")),
+# Session messages that carry media (their kind is the media's): a lane of their own,
+# so that the text lane keeps its one-kind index range and its order.
+MEDIA_LANE = "media"
+
+
+def _first_due(lane: ColumnElement[bool] | TextClause) -> Prepared:
+    return Prepared(
+        select(_m.id, _m.contact_id, _pair.tat)
+        .select_from(_MESSAGES)
+        .outerjoin(_PAIR_PACING, _pair.contact_id == _m.contact_id)
+        .where(
+            _m.account_id == bindparam("account_id"),
+            lane,
+            _due(),
+            _first_in_line(),
+            or_(_pair.tat.is_(None), _pair.tat <= bindparam("pair_deadline")),
+        )
+        .order_by(_m.next_attempt_at, _m.created_at)
+        .limit(bindparam("limit"))
+        .with_for_update(skip_locked=True, of=_MESSAGES)
     )
-    .order_by(_m.next_attempt_at, _m.created_at)
-    .limit(bindparam("limit"))
-    .with_for_update(skip_locked=True, of=_MESSAGES)
-)
+
+
+_FIRST_DUE = _first_due(_m.kind == bindparam("lane"))
+# The kinds as constants in the SQL, as the partial index ix_messages_account_media_due
+# names them, so that both databases use it: it holds only media that is due, where
+# the lane index would be read through every due template of the number (6 ms per
+# claim behind a 10,000-message broadcast on PostgreSQL).
+_FIRST_DUE_MEDIA = _first_due(text(f"messages.kind IN ({MEDIA_KINDS_SQL})"))
 _LEASE = Prepared(
     update(_MESSAGES)
     .where(_m.id.in_(bindparam("ids", expanding=True)))
@@ -106,7 +122,8 @@ async def first_due(
         "pair_deadline": pair_deadline,
         "limit": limit,
     }
-    return cast(list[Due], await _FIRST_DUE.all(tx, params))
+    statement = _FIRST_DUE_MEDIA if lane == MEDIA_LANE else _FIRST_DUE
+    return cast(list[Due], await statement.all(tx, params))
 
 
 async def lease(tx: Tx, *, ids: list[uuid.UUID], until: datetime, owner: str) -> None:

@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from msgboxx.accounts import service as accounts
 from msgboxx.core.events import EventType
 from msgboxx.db import utcnow
 from msgboxx.db.tx import Tx
-from msgboxx.messages import held_store, store
+from msgboxx.messages import held_store, shown, store
 from msgboxx.messages.rows import MessageRow, changed
-from msgboxx.messages.schemas import MessageOut
 from msgboxx.messages.status import RANK, MessageStatus, may_move, status_changes
+
+if TYPE_CHECKING:
+    from msgboxx.media.models import Media
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +62,9 @@ def _moved(row: MessageRow, status: MessageStatus, at: datetime, reason: str | N
     return changed(row, status_changes(current, status, at=at, failure_reason=reason))
 
 
-def _announce(tx: Tx, row: MessageRow) -> None:
+def _announce(tx: Tx, row: MessageRow, media: Mapping[uuid.UUID, Media]) -> None:
     """Every transition is announced to webhook subscribers, in the same transaction."""
-    snapshot = MessageOut.of(row)
+    snapshot = shown.view_of(row, media)
     tx.emit(account_id=row.account_id, event_type=EventType.message_status, data=snapshot)
     if row.template_id is not None:  # a template send is a broadcast
         tx.emit(account_id=row.account_id, event_type=EventType.broadcast_status, data=snapshot)
@@ -93,6 +95,7 @@ async def apply_reports(tx: Tx, reports: Sequence[Report]) -> int:
     changed: dict[uuid.UUID, MessageRow] = {}
     held: list[Report] = []
     applied = 0
+    media = await shown.media_of(tx, rows.values())
     for report in reports:
         message = rows.get(report.provider_message_id)
         if message is None:
@@ -105,7 +108,7 @@ async def apply_reports(tx: Tx, reports: Sequence[Report]) -> int:
         message = _moved(message, report.status, report.at, report.failure_reason)
         rows[report.provider_message_id] = changed[message.id] = message
         applied += 1
-        _announce(tx, message)
+        _announce(tx, message, media)
     if held:
         await _hold(tx, held)
     await store.set_statuses(tx, list(changed.values()))
@@ -144,6 +147,7 @@ async def record_sends(
     rows = _keyed(tx, await store.leased(tx, [o.message_id for o in outcomes]), "id")
     recorded: list[SendOutcome] = []
     written: list[MessageRow] = []
+    media = await shown.media_of(tx, rows.values())
     for outcome in outcomes:
         message = rows.get(outcome.message_id)
         if message is None or message.lease_owner != owner:
@@ -166,7 +170,7 @@ async def record_sends(
             )
         message = rows[message.id] = changed(message, changes)
         if moved is not None:
-            _announce(tx, message)
+            _announce(tx, message, media)
         written.append(message)
     await store.set_recorded(tx, written)
     sent = [o.provider_message_id for o in recorded if o.provider_message_id is not None]

@@ -12,7 +12,7 @@ from msgboxx.core.wire import Envelope, envelope
 from msgboxx.messages import service
 from msgboxx.messages.schemas import MessageCreate, MessageFilters, MessageOut
 from msgboxx.observability import metrics
-from msgboxx.web import openapi
+from msgboxx.web import deps, openapi
 from msgboxx.web.deps import CurrentUser, Page, UnitOfWork
 from msgboxx.web.routing import AliasedRouter
 from msgboxx.web.writes import answer, commit_and_answer
@@ -29,9 +29,15 @@ router = AliasedRouter(singular="/message", plural="/messages", tags=["Messages"
         201: {"model": MessageOut},
         **openapi.problems(
             {
+                404: "The contact, the API account or media.mediaId is unknown or not "
+                "visible to this user",
+                413: "media.url leads to a file over WhatsApp's limit for media.type",
+                415: "media.url leads to content WhatsApp does not take as media.type",
                 422: "Invalid fields, or a business rule: the contact's 24-hour window is "
                 "closed (type ends in session-window-closed; send a template through "
-                "/broadcast), the contact is not of this API account, or the "
+                "/broadcast), the contact is not of this API account, media.mediaId is "
+                "not of the kind media.type, media.url cannot be fetched or leads to a "
+                "private address, or the "
                 "Idempotency-Key was used with another body (idempotency-key-reused)",
             }
         ),
@@ -40,7 +46,19 @@ router = AliasedRouter(singular="/message", plural="/messages", tags=["Messages"
 async def send_message(
     body: MessageCreate, request: Request, tx: UnitOfWork, user: CurrentUser
 ) -> Response:
-    """Accept a session message; it is committed before this answers 201."""
+    """Accept a session message; it is committed before this answers 201.
+
+    (Extension) ``media`` sends an uploaded file (``mediaId`` from ``POST /media``)
+    or a ``url`` this server fetches, checks and stores before answering.
+    """
+    fetching = None
+    if body.media is not None and body.media.url is not None:
+        settings = deps.settings(request)
+        fetching = service.UrlFetching(
+            media_store=deps.media_store(request),
+            allow_private=settings.media_urls_may_be_private,
+            timeout=settings.media_fetch_timeout_seconds,
+        )
 
     async def produce() -> MessageOut:
         accepted = await service.send_session(
@@ -50,6 +68,8 @@ async def send_message(
             contact_id=body.contactId,
             mobile_number=body.mobileNumber,
             text=body.message,
+            media=body.media,
+            fetching=fetching,
         )
         metrics.MESSAGES_ACCEPTED.inc()
         return accepted

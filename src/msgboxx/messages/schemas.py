@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field, JsonValue, field_validator, model_valida
 from typing_extensions import TypeAliasType
 
 from msgboxx.core.wire import ApiModel, DateOrInstant, Timestamp, as_utc, field_error
+from msgboxx.media.kinds import MediaKind
 from msgboxx.media.schemas import MediaOut
 from msgboxx.messages.rows import MessageRow, values_of
 from msgboxx.messages.status import MessageStatus
@@ -101,30 +102,92 @@ _FIELDS, _COLUMNS = zip(
 _SHOWN = values_of(*_COLUMNS)
 
 
+# WhatsApp's limit for a media caption; audio and stickers take none.
+MAX_CAPTION = 1024
+_NO_CAPTION = (MediaKind.AUDIO, MediaKind.STICKER)
+
+
+class MediaSend(ApiModel):
+    """(Extension) The media of a message: an uploaded ``mediaId`` or a ``url`` we fetch."""
+
+    type: MediaKind
+    mediaId: uuid.UUID | None = None
+    url: str | None = Field(default=None, min_length=1, max_length=2000)
+    caption: str | None = Field(default=None, min_length=1, max_length=MAX_CAPTION)
+    filename: str | None = Field(default=None, min_length=1, max_length=240)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> MediaSend:
+        name = type(self).__name__
+        if (self.mediaId is None) == (self.url is None):
+            raise field_error(
+                name, ("mediaId",), message="give either mediaId (from POST /media) or url"
+            )
+        if self.caption is not None and self.type in _NO_CAPTION:
+            raise field_error(name, ("caption",), message=f"a {self.type} takes no caption")
+        if self.filename is not None and self.type is not MediaKind.DOCUMENT:
+            raise field_error(name, ("filename",), message="only a document takes a filename")
+        return self
+
+
 class MessageCreate(ApiModel):
-    """To a contact by its id or (extension) by its number on the account: one of the two."""
+    """To a contact by its id or (extension) by its number on the account: one of the two.
+
+    (Extension) ``media`` sends an image, document, audio, video or sticker;
+    ``message`` is then optional and, when given, is the media's caption.
+    """
 
     model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE_SENT]})
 
     apiAccountId: uuid.UUID
     contactId: uuid.UUID | None = None
     mobileNumber: str | None = Field(default=None, min_length=1, max_length=40)
-    message: str = Field(min_length=1, max_length=4096)
+    message: str | None = Field(default=None, min_length=1, max_length=4096)
+    media: MediaSend | None = None
 
     @model_validator(mode="after")
     def _one_recipient(self) -> MessageCreate:
+        name = type(self).__name__
         if (self.contactId is None) == (self.mobileNumber is None):
             raise field_error(
-                type(self).__name__,
+                name,
                 ("contactId",),
                 message="give either contactId or mobileNumber (the contact's number), not both",
             )
+        if self.media is None:
+            if self.message is None:
+                raise field_error(name, ("message",), message="Field required")
+            return self
+        if self.message is not None:
+            if self.media.caption is not None:
+                raise field_error(
+                    name, ("message",), message="give the caption as message or media.caption"
+                )
+            if self.media.type in _NO_CAPTION:
+                raise field_error(
+                    name, ("message",), message=f"a {self.media.type} takes no caption"
+                )
+            if len(self.message) > MAX_CAPTION:
+                raise field_error(
+                    name,
+                    ("message",),
+                    message=f"a caption is at most {MAX_CAPTION} characters",
+                )
         return self
+
+    @property
+    def caption(self) -> str | None:
+        """A media message's caption, given either way."""
+        return (
+            self.message
+            if self.media is not None and self.message
+            else (self.media.caption if self.media is not None else None)
+        )
 
     @field_validator("message")
     @classmethod
-    def _has_visible_text(cls, value: str) -> str:
-        if not value.strip():
+    def _has_visible_text(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
             raise ValueError("must contain some text, not only white space")
         return value
 

@@ -17,9 +17,10 @@ from msgboxx.core.errors import NotFound
 from msgboxx.core.wire import PageRequest
 from msgboxx.db import utcnow
 from msgboxx.db.tx import Tx
-from msgboxx.messages import store
+from msgboxx.messages import shown, store
 from msgboxx.messages.accepting import (
     Outbound,
+    UrlFetching,
     conversation_id,
     enqueue,
     recipient,
@@ -27,7 +28,7 @@ from msgboxx.messages.accepting import (
 )
 from msgboxx.messages.erasure import erase_text_of_contact
 from msgboxx.messages.inbound import announce_media, record_inbound
-from msgboxx.messages.queue import first_due, free_leases, lease, numbers_with_due
+from msgboxx.messages.queue import MEDIA_LANE, first_due, free_leases, lease, numbers_with_due
 from msgboxx.messages.reports import (
     HandedOff,
     Report,
@@ -42,6 +43,7 @@ from msgboxx.messages.schemas import MessageFilters, MessageOut
 from msgboxx.messages.status import status_changes
 
 __all__ = [
+    "MEDIA_LANE",
     "Due",
     "HandedOff",
     "MessageRow",
@@ -49,6 +51,7 @@ __all__ = [
     "Recipient",
     "Report",
     "SendOutcome",
+    "UrlFetching",
     "announce_media",
     "apply_held_reports",
     "apply_reports",
@@ -82,7 +85,7 @@ async def get(tx: Tx, principal: Principal, message_id: uuid.UUID) -> MessageOut
     )
     if row is None:
         raise NotFound(f"message {message_id} was not found")
-    return MessageOut.of(row)
+    return (await shown.views_of(tx, [row]))[0]
 
 
 async def list_messages(
@@ -108,13 +111,13 @@ async def list_messages(
         offset=page.offset,
         limit=page.pageSize,
     )
-    return [MessageOut.of(row) for row in rows], total
+    return await shown.views_of(tx, rows), total
 
 
 async def by_provider_id(tx: Tx, provider_message_id: str) -> MessageOut | None:
     """The message the network knows by ``provider_message_id``, as the API shows it."""
     row = await store.by_provider_id(tx, provider_message_id)
-    return MessageOut.of(row) if row is not None else None
+    return (await shown.views_of(tx, [row]))[0] if row is not None else None
 
 
 async def views(tx: Tx, message_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, MessageOut]:
@@ -124,4 +127,5 @@ async def views(tx: Tx, message_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Mes
     """
     if not message_ids:
         return {}
-    return {row.id: MessageOut.of(row) for row in await store.by_ids(tx, list(message_ids))}
+    rows = await store.by_ids(tx, list(message_ids))
+    return {view.messageId: view for view in await shown.views_of(tx, rows)}

@@ -30,6 +30,8 @@ class Template(Base):
     status: Mapped[str] = mapped_column(String(20), default=TemplateStatus.pending)
     text: Mapped[str] = mapped_column(Text)
     example: Mapped[str | None] = mapped_column(Text)
+    # A media header (image, video or document) that each send fills in; None: no header.
+    header_type: Mapped[str | None] = mapped_column(String(10))
     rejection_reason: Mapped[str | None] = mapped_column(String(500))
     provider_template_id: Mapped[str | None] = mapped_column(String(100))
     # The network's own word (e.g. PAUSED, DISABLED) beside our three statuses.

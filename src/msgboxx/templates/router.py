@@ -70,6 +70,7 @@ async def create_template(
             example=body.templateExample,
             language=body.language,
             category=body.category,
+            header_type=body.headerType,
         )
         return TemplateOut.of(template)
 

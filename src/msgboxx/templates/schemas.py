@@ -11,6 +11,9 @@ from msgboxx.core.wire import ApiModel, Timestamp
 from msgboxx.templates.models import Template
 from msgboxx.templates.status import TemplateStatus
 
+# The media a template header may hold (Meta's IMAGE, VIDEO and DOCUMENT formats).
+HeaderType = Literal["image", "video", "document"]
+
 
 class TemplateOut(ApiModel):
     templateId: uuid.UUID
@@ -25,6 +28,8 @@ class TemplateOut(ApiModel):
     rejectionReason: str | None
     # Extension: the network's own status (e.g. PAUSED, DISABLED) when it has one.
     providerStatus: str | None
+    # Extension: a media header that every broadcast of the template fills in.
+    headerType: HeaderType | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @classmethod
     def of(cls, template: Template) -> TemplateOut:
@@ -40,6 +45,7 @@ class TemplateOut(ApiModel):
             category=template.category,
             rejectionReason=template.rejection_reason,
             providerStatus=template.provider_status,
+            headerType=template.header_type,
         )
 
 
@@ -50,3 +56,5 @@ class TemplateCreate(ApiModel):
     templateExample: str | None = Field(default=None, max_length=1024)
     language: str = Field(default="en", min_length=2, max_length=20, pattern=r"^[A-Za-z_]+$")
     category: Literal["MARKETING", "UTILITY", "AUTHENTICATION"] = "UTILITY"
+    # Extension: a media header; each broadcast then sends the media with it.
+    headerType: HeaderType | None = None

@@ -67,6 +67,7 @@ async def create(
     language: str = "en",
     category: str = "UTILITY",
     status: TemplateStatus = TemplateStatus.pending,
+    header_type: str | None = None,
 ) -> Template:
     """Create a template; a Pending one is submitted to the channel by the dispatcher."""
     problem = placeholders.check_numbering(text)
@@ -86,6 +87,7 @@ async def create(
         language=language,
         category=category,
         status=status,
+        header_type=header_type,
         submitted_at=None if status is TemplateStatus.pending else utcnow(),
     )
     try:
@@ -120,6 +122,8 @@ class Filled:
     template_id: uuid.UUID
     text: str
     parameters: list[str]
+    # The kind of media its header takes at every send, if any.
+    header_type: str | None = None
 
 
 def parameters_of(
@@ -181,7 +185,9 @@ async def fill_for_broadcast(
     values = parameters_of(
         template.text, name=template.name, message=message, parameters=parameters
     )
-    return Filled(template.id, placeholders.fill(template.text, values), values)
+    return Filled(
+        template.id, placeholders.fill(template.text, values), values, template.header_type
+    )
 
 
 async def claim_submissions(

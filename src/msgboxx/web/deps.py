@@ -33,15 +33,6 @@ def settings(request: Request) -> Settings:
     return value
 
 
-async def media_store(request: Request) -> MediaStore:
-    """The process's media store (``wiring.open_media``), opened by the app's lifespan."""
-    store: MediaStore = request.app.state.media_store
-    return store
-
-
-MediaStoreOf = Annotated[MediaStore, Depends(media_store)]
-
-
 async def unit_of_work(request: Request) -> AsyncIterator[Tx]:
     """A unit of work on a reader for reads, on the writer for anything that may change data."""
     async with database(request).tx(write=request.method not in _READ_METHODS) as tx:
@@ -80,6 +71,35 @@ async def principal(request: Request, tx: UnitOfWork) -> auth.Principal:
 
 
 CurrentUser = Annotated[auth.Principal, Depends(principal)]
+
+
+async def principal_on_reader(request: Request) -> auth.Principal:
+    """The caller, looked up in a short read of its own, released before the body is read.
+
+    For a route that streams a large body: holding the writer (SQLite's one
+    connection) or a pooled connection while a client uploads 100 MB would stall
+    every other write for as long.
+    """
+    async with database(request).tx(write=False) as tx:
+        return await auth.principal_for_token(
+            tx, token=bearer_token(request), key=settings(request).signing_key
+        )
+
+
+StreamingUser = Annotated[auth.Principal, Depends(principal_on_reader)]
+
+
+def media_store(request: Request) -> MediaStore:
+    """The process's one media store (opened by ``wiring.open_media_store``)."""
+    store: MediaStore = request.app.state.media_store
+    return store
+
+
+async def _media_store(request: Request) -> MediaStore:
+    return media_store(request)  # async: FastAPI runs a plain function on its thread pool
+
+
+MediaStoreOf = Annotated[MediaStore, Depends(_media_store)]
 
 
 async def page(

@@ -26,9 +26,18 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 class RequestContext:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        streamed: frozenset[tuple[str, str]] = frozenset(),
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # (method, path) of routes that read their body as a stream and limit it
+        # themselves (an upload of up to 100 MB): passed through unread.
+        self.streamed = streamed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -51,7 +60,9 @@ class RequestContext:
             await send(message)
 
         try:
-            body_receive = await self._limited_body(headers, receive)
+            body_receive: Receive | None = receive
+            if (scope["method"], scope["path"]) not in self.streamed:
+                body_receive = await self._limited_body(headers, receive)
             if body_receive is None:
                 response = problem(
                     status=413,

@@ -36,7 +36,7 @@ from starlette.responses import HTMLResponse
 
 from msgboxx.core.wire import ApiModel
 from msgboxx.idempotency.service import MAX_KEY_LENGTH
-from msgboxx.web.deps import principal
+from msgboxx.web.deps import principal, principal_on_reader
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
@@ -71,6 +71,7 @@ PROBLEM_MEANINGS = {
     404: "Unknown, or not visible to this user",
     409: "It would duplicate an existing record",
     413: "The body is larger than the configured limit",
+    415: "The content is of a type this operation does not take",
     422: "A field is missing or invalid, or a business rule refuses the request",
     429: "Too many attempts; wait for Retry-After seconds",
 }
@@ -129,7 +130,10 @@ def operation_id(route: APIRoute) -> str:
 
 
 def _needs_caller(dependant: Dependant) -> bool:
-    return any(sub.call is principal or _needs_caller(sub) for sub in dependant.dependencies)
+    return any(sub.call in _CALLERS or _needs_caller(sub) for sub in dependant.dependencies)
+
+
+_CALLERS = (principal, principal_on_reader)
 
 
 def _declare_bearer(app: FastAPI, document: dict[str, Any]) -> None:

@@ -2,9 +2,8 @@
 
 A webhook makes this server send requests to an address a customer chose, so
 only public http(s) addresses are allowed: every address the host resolves to
-must be globally routable (no loopback, private, link-local, metadata or
-reserved ranges), including the IPv4 address an IPv6 address may carry (mapped,
-compatible, NAT64, 6to4, Teredo), since those reach it too. The check runs at
+must be globally routable (``core/addresses.py``, the rule media URLs follow
+too). The check runs at
 subscription and again before every attempt, because DNS answers can change; an
 attempt connects to the very addresses it checked (see :class:`Resolved`), so a
 name cannot answer once for the check and again, differently, for the connection.
@@ -14,25 +13,16 @@ development and tests; the scheme rule always holds.
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
-import socket
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from msgboxx.core import addresses
+from msgboxx.core.addresses import IPAddress
 from msgboxx.core.errors import ProblemError, Unprocessable
 
 FIELD = "targetUrl"
-RESOLVE_TIMEOUT_SECONDS = 5.0
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-# Translators to IPv4 (RFC 6052, RFC 8215): the well-known prefix carries the IPv4
-# address in its last 32 bits; the local-use one leads wherever its operator chose.
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_NAT64_LOCAL_USE = ipaddress.ip_network("64:ff9b:1::/48")
-# IPv4-compatible addresses (RFC 4291, deprecated): ::a.b.c.d, with :: and ::1.
-_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 
 
 def _refuse(message: str) -> ProblemError:
@@ -54,40 +44,11 @@ def parse(url: str) -> httpx.URL:
     return parsed
 
 
-def _embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
-    """The IPv4 addresses an IPv6 address leads to (6to4, Teredo, NAT64, compatible)."""
-    if address.sixtofour is not None:
-        return [address.sixtofour]
-    if address.teredo is not None:
-        return list(address.teredo)
-    if address in _NAT64 or address in _IPV4_COMPATIBLE:
-        return [ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF)]
-    return []
-
-
-def _is_public(address: IPAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return _is_public(address.ipv4_mapped)  # the IPv4 address itself
-        if address in _NAT64_LOCAL_USE:
-            return False
-        if not all(_is_public(carried) for carried in _embedded_ipv4(address)):
-            return False
-    return address.is_global and not address.is_multicast
-
-
 async def _addresses(host: str, port: int) -> list[IPAddress]:
     try:
-        return [ipaddress.ip_address(host)]
-    except ValueError:
-        pass
-    loop = asyncio.get_running_loop()
-    try:
-        async with asyncio.timeout(RESOLVE_TIMEOUT_SECONDS):
-            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, TimeoutError, UnicodeError):
+        return await addresses.addresses_of(host, port)
+    except addresses.Unresolvable:
         raise _refuse(f"the host {host} cannot be resolved") from None
-    return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,15 +75,15 @@ async def resolve(url: str, *, allow_private: bool) -> Resolved:
     """Resolve the target's host once and refuse (422 naming targetUrl) a forbidden one."""
     parsed = parse(url)
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    addresses = list(dict.fromkeys(await _addresses(parsed.raw_host.decode("ascii"), port)))
+    found = await _addresses(parsed.raw_host.decode("ascii"), port)
     if not allow_private:
-        for address in addresses:
-            if not _is_public(address):
+        for address in found:
+            if not addresses.is_public(address):
                 raise _refuse(
                     f"resolves to {address}, a loopback, private, link-local or reserved "
                     "address; webhooks are only sent to public addresses"
                 )
-    return Resolved(parsed, addresses)
+    return Resolved(parsed, found)
 
 
 async def check(url: str, *, allow_private: bool) -> httpx.URL:

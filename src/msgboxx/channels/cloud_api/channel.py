@@ -22,6 +22,7 @@ from msgboxx.channels.base import (
     ChannelEvent,
     ChannelHealth,
     ConsentChange,
+    OutboundMedia,
     OutboundMessage,
     RemoteTemplate,
     Reporter,
@@ -33,6 +34,7 @@ from msgboxx.channels.cloud_api.credentials import CloudApiCredentials, MissingC
 from msgboxx.contacts.status import ContactStatus
 from msgboxx.core import background
 from msgboxx.db import utcnow
+from msgboxx.media.errors import MediaNotFound, MediaStoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,10 @@ class CloudApiChannel:
     ) -> None:
         self._client = client
         self._base = f"{base_url.rstrip('/')}/{version.strip('/')}"
+        # An upload of up to 100 MB has no total limit, only one on each read.
+        self._upload_timeout = aiohttp.ClientTimeout(
+            total=None, connect=5.0, sock_read=max(30.0, client.timeout.total or 0.0)
+        )
         self._report = report
         self._unhealthy: set[uuid.UUID] = set()
         self._healthy: set[uuid.UUID] = set()
@@ -74,8 +80,14 @@ class CloudApiChannel:
         credentials = _credentials(message.channel_settings)
         url = f"{self._base}/{credentials.phone_number_id}/messages"
         try:
+            media_id = None
+            if message.media is not None:
+                media_id = await self._upload(credentials, message.media)
             answer = await self._call(
-                "POST", url, token=credentials.access_token, json=outgoing.send_body(message)
+                "POST",
+                url,
+                token=credentials.access_token,
+                json=outgoing.send_body(message, media_id=media_id),
             )
         except _Refused as refused:
             self._after_refusal(refused, message=message)
@@ -89,6 +101,38 @@ class CloudApiChannel:
                 "WhatsApp accepted the message but gave no message id",
                 code="bad-answer",
                 retryable=False,
+            ) from None
+
+    async def _upload(self, credentials: CloudApiCredentials, media: OutboundMedia) -> str:
+        """Upload the media's bytes, streamed from the store, for the number; Meta's media id.
+
+        Uploaded again on every attempt: an id is cheap, and one kept would need
+        its own expiry (30 days) and its own record per number.
+        """
+        url = f"{self._base}/{credentials.phone_number_id}/media"
+        try:
+            stream = await media.open()
+        except MediaNotFound:
+            raise SendError(
+                "the media's bytes are gone from the store", code="media-missing", retryable=False
+            ) from None
+        except MediaStoreUnavailable as exc:
+            raise SendError(
+                f"the media store failed: {exc}", code="media-store", retryable=True
+            ) from None
+        async with stream:
+            answer = await self._call(
+                "POST",
+                url,
+                token=credentials.access_token,
+                form=outgoing.upload_form(media, stream),
+                time_limits=self._upload_timeout,
+            )
+        try:
+            return wire.MediaUploaded.model_validate(answer).id
+        except ValidationError:
+            raise SendError(
+                "WhatsApp gave no media id for the upload", code="bad-answer", retryable=True
             ) from None
 
     async def submit_template(self, template: TemplateSubmission) -> str:
@@ -145,18 +189,23 @@ class CloudApiChannel:
         token: str,
         json: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
+        form: aiohttp.FormData | None = None,
+        time_limits: aiohttp.ClientTimeout | None = None,
     ) -> Any:
         """One request; a refusal or a network failure becomes :class:`_Refused`."""
         headers = {"Authorization": f"Bearer {token}"}
+        data: bytes | aiohttp.FormData | None = form
         if json is not None:
             headers["Content-Type"] = "application/json"
+            data = orjson.dumps(json)
         try:
             async with self._client.request(
                 method,
                 url,
-                data=orjson.dumps(json) if json is not None else None,
+                data=data,
                 params=params,
                 headers=headers,
+                timeout=time_limits or aiohttp.helpers.sentinel,
             ) as response:
                 status, content = response.status, await response.read()
                 retry_after = response.headers.get("retry-after")

@@ -31,9 +31,31 @@ class Parameter(Wire):
     text: str
 
 
+class OutgoingMedia(Wire):
+    """``image``, ``audio``, ``video``, ``document`` or ``sticker`` of a media message.
+
+    By the ``id`` an upload gave; ``caption`` (≤ 1,024) not for audio and stickers,
+    ``filename`` for documents only.
+    https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media
+    """
+
+    id: str
+    caption: str | None = None
+    filename: str | None = None
+
+
+class MediaParameter(Wire):
+    """A template header's media: ``{"type": "image", "image": {"id": ...}}``."""
+
+    type: Literal["image", "video", "document"]
+    image: OutgoingMedia | None = None
+    video: OutgoingMedia | None = None
+    document: OutgoingMedia | None = None
+
+
 class Component(Wire):
     type: Literal["body", "header", "button"] = "body"
-    parameters: list[Parameter]
+    parameters: list[Parameter | MediaParameter]
 
 
 class Language(Wire):
@@ -46,15 +68,26 @@ class TemplateBody(Wire):
     components: list[Component] | None = None
 
 
+class MediaUploaded(Wire):
+    """``POST /{version}/{phone-number-id}/media`` answers with the media's id."""
+
+    id: str
+
+
 class SendRequest(Wire):
     """``POST /{version}/{phone-number-id}/messages``."""
 
     messaging_product: Literal["whatsapp"] = "whatsapp"
     recipient_type: Literal["individual"] = "individual"
     to: str
-    type: Literal["text", "template"]
+    type: Literal["text", "template", "image", "audio", "video", "document", "sticker"]
     text: TextBody | None = None
     template: TemplateBody | None = None
+    image: OutgoingMedia | None = None
+    audio: OutgoingMedia | None = None
+    video: OutgoingMedia | None = None
+    document: OutgoingMedia | None = None
+    sticker: OutgoingMedia | None = None
     biz_opaque_callback_data: str | None = None
 
 

@@ -25,13 +25,16 @@ from pathlib import Path
 
 from msgboxx.channels.base import (
     ChannelEvent,
+    OutboundMedia,
     OutboundMessage,
     Reporter,
+    SendError,
     StatusReport,
     TemplateSubmission,
     TemplateVerdict,
 )
 from msgboxx.db import utcnow
+from msgboxx.media.errors import MediaNotFound, MediaStoreUnavailable
 from msgboxx.messages.status import RANK, MessageStatus
 from msgboxx.templates import placeholders
 from msgboxx.templates.status import TemplateStatus
@@ -49,6 +52,21 @@ __all__ = ["Reporter", "SandboxChannel"]
 
 def _status_now(provider_id: str, status: MessageStatus) -> ChannelEvent:
     return StatusReport(provider_id, status, utcnow())
+
+
+async def _take(media: OutboundMedia) -> None:
+    """Media is taken as the network would: only if its bytes are there to upload."""
+    try:
+        stream = await media.open()
+    except MediaNotFound:
+        raise SendError(
+            "the media's bytes are gone from the store", code="media-missing", retryable=False
+        ) from None
+    except MediaStoreUnavailable as exc:
+        raise SendError(
+            f"the media store failed: {exc}", code="media-store", retryable=True
+        ) from None
+    await stream.aclose()
 
 
 class SandboxChannel:
@@ -77,6 +95,8 @@ class SandboxChannel:
     async def send(self, message: OutboundMessage) -> str:
         if self._send_latency:
             await asyncio.sleep(self._send_latency)  # the network's round trip
+        if message.media is not None:
+            await _take(message.media)
         provider_id = f"{PROVIDER_PREFIX}{uuid.uuid4().hex}"
         if self._hand_off_log is not None:
             # The network's own record of what it accepted, kept by every process

@@ -10,7 +10,6 @@ https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import uuid
 from typing import Any
@@ -18,23 +17,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
-from msgboxx.channels.sandbox.graph import payloads, reports
-from msgboxx.channels.sandbox.graph.state import GraphDouble, StoredTemplate, double_of
+from msgboxx.channels.sandbox.graph import payloads, reports, uploads
+from msgboxx.channels.sandbox.graph.state import StoredTemplate, double_of
+from msgboxx.channels.sandbox.graph.tokens import check_token
 
 router = APIRouter()
 
 # Why Meta refuses a template that is known but not approved.
 _NOT_SENDABLE = {"PAUSED": 132015, "DISABLED": 132016}
-
-
-def _refused(double: GraphDouble, request: Request) -> Response | None:
-    """Meta's error 190 unless the bearer token is one the double accepts."""
-    header = request.headers.get("authorization", "")
-    token = header.removeprefix("Bearer ").strip()
-    expected = double.config.access_token
-    if not token or (expected is not None and not hmac.compare_digest(token, expected)):
-        return payloads.error(190, status=401, message="Error validating access token")
-    return None
 
 
 async def _body_of(request: Request) -> dict[str, Any] | None:
@@ -49,7 +39,7 @@ async def _body_of(request: Request) -> dict[str, Any] | None:
 @router.post("/{version}/{phone_number_id}/messages")
 async def send(version: str, phone_number_id: str, request: Request) -> Response:
     double = double_of(request)
-    refused = _refused(double, request)
+    refused = check_token(double, request)
     if refused is not None:
         return refused
     body = await _body_of(request)
@@ -61,6 +51,10 @@ async def send(version: str, phone_number_id: str, request: Request) -> Response
         text = (body.get("text") or {}).get("body")
         if not isinstance(text, str) or not 1 <= len(text) <= 4096:
             return payloads.error(100, status=400, message="Invalid parameter: text.body")
+    elif kind in uploads.KINDS:
+        media_refused = uploads.check_send(double, kind, body)
+        if media_refused is not None:
+            return media_refused
     elif kind == "template":
         template = body.get("template") or {}
         known = double.template(
@@ -68,6 +62,9 @@ async def send(version: str, phone_number_id: str, request: Request) -> Response
         )
         if known is not None and known.status != "APPROVED":
             return payloads.error(_NOT_SENDABLE.get(known.status, 132001), status=400)
+        header_refused = uploads.check_header(double, template)
+        if header_refused is not None:
+            return header_refused
     else:
         return payloads.error(131051, status=400)
     fault = double.fault_for(phone_number_id=phone_number_id, recipient=to)
@@ -91,7 +88,7 @@ async def send(version: str, phone_number_id: str, request: Request) -> Response
 @router.post("/{version}/{waba_id}/message_templates")
 async def create_template(version: str, waba_id: str, request: Request) -> Response:
     double = double_of(request)
-    refused = _refused(double, request)
+    refused = check_token(double, request)
     if refused is not None:
         return refused
     body = await _body_of(request)
@@ -122,7 +119,7 @@ async def create_template(version: str, waba_id: str, request: Request) -> Respo
 @router.get("/{version}/{waba_id}/message_templates")
 async def list_templates(version: str, waba_id: str, request: Request) -> Response:
     double = double_of(request)
-    refused = _refused(double, request)
+    refused = check_token(double, request)
     if refused is not None:
         return refused
     mine = [t for t in double.templates if t.waba_id == waba_id]

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from msgboxx.channels.sandbox.graph import api, control, media
+from msgboxx.channels.sandbox.graph import api, control, media, uploads
 from msgboxx.channels.sandbox.graph.state import GraphConfig, GraphDouble
 
 
@@ -26,6 +26,7 @@ def create_graph_app(config: GraphConfig | None = None) -> FastAPI:
     app = FastAPI(title="msgboxx WhatsApp Cloud API sandbox", lifespan=lifespan)
     app.state.double = double
     app.include_router(api.router)
+    app.include_router(uploads.router)
     app.include_router(control.router)
     app.include_router(media.router)  # last: GET /{version}/{media_id} takes any two segments
     return app

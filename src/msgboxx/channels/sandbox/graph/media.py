@@ -15,9 +15,9 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
 from msgboxx.channels.sandbox.graph import payloads
-from msgboxx.channels.sandbox.graph.api import _refused
 from msgboxx.channels.sandbox.graph.schemas import MediaFaults
 from msgboxx.channels.sandbox.graph.state import Double, double_of
+from msgboxx.channels.sandbox.graph.tokens import check_token
 
 router = APIRouter()
 
@@ -29,7 +29,7 @@ DOWNLOAD_PATH = "/whatsapp_business/attachments/"
 async def download(request: Request) -> Response:
     """A lookaside URL: the bytes, to the bearer token, while the URL lasts."""
     double = double_of(request)
-    refused = _refused(double, request)
+    refused = check_token(double, request)
     if refused is not None:
         return refused
     shelf = double.media
@@ -49,7 +49,7 @@ async def download(request: Request) -> Response:
 async def retrieve(version: str, media_id: str, request: Request) -> Response:
     """Meta's media metadata, with a download URL good for ``url_seconds``."""
     double = double_of(request)
-    refused = _refused(double, request)
+    refused = check_token(double, request)
     if refused is not None:
         return refused
     held = double.media.items.get(media_id)

@@ -15,7 +15,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import httpx
 from fastapi import Depends, Request
@@ -24,6 +24,9 @@ from msgboxx.channels.sandbox.graph import payloads
 from msgboxx.channels.sandbox.graph.media_shelf import MediaShelf
 from msgboxx.channels.sandbox.graph.schemas import Fault
 from msgboxx.core import background
+
+if TYPE_CHECKING:
+    from msgboxx.channels.sandbox.graph.uploads import Uploaded
 
 log = logging.getLogger(__name__)
 _KEPT = 100_000
@@ -86,6 +89,8 @@ class GraphDouble:
     client: httpx.AsyncClient | None = None
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_000_000_001))
+    # Media uploaded by businesses, by id (``uploads.py``): what a media send may name.
+    uploads: dict[str, Uploaded] = field(default_factory=dict)
 
     async def open(self) -> None:
         """Start delivering webhooks (the app's lifespan)."""
