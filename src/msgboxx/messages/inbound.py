@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from msgboxx.core.events import EventType
 from msgboxx.db.tx import Tx
-from msgboxx.media import service as media_service
-from msgboxx.messages import media_store, reactions, store
+from msgboxx.messages import media_store, reactions, shown, store
 from msgboxx.messages.accepting import conversation_id
 from msgboxx.messages.rows import MessageRow
 from msgboxx.messages.schemas import INBOUND, MessageOut
@@ -77,7 +76,8 @@ async def record_inbound(
     )
     if not await store.add_inbound(tx, row):
         return None
-    stored = MessageOut.of(row)
+    # With its media (pending: the fetch follows and announces ``message.media``).
+    [stored] = await shown.views_of(tx, [row])
     tx.emit(account_id=account_id, event_type=EventType.message_inbound, data=stored)
     return stored
 
@@ -92,10 +92,6 @@ async def announce_media(tx: Tx, *, media: Media) -> MessageOut | None:
     row = await media_store.carrying(tx, media_id=media.id, contact_id=media.contact_id)
     if row is None:
         return None
-    content = row.content or {}
-    shown = media_service.view(
-        media, caption=content.get("caption"), filename=content.get("filename")
-    )
-    view = MessageOut.of(row, media=shown)
+    view = shown.view_of(row, {media.id: media})
     tx.emit(account_id=row.account_id, event_type=EventType.message_media, data=view)
     return view
