@@ -211,6 +211,20 @@ async def wait_for_status(
     raise AssertionError(f"{path} never reached {wanted}; last: {body}")
 
 
+async def wait_until_sent(
+    api: httpx.AsyncClient, path: str, *, timeout: float = 10
+) -> dict[str, Any]:
+    """Poll a message until the network has it (``sentAt`` set), whatever its status now."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    body: dict[str, Any] = {}
+    while asyncio.get_running_loop().time() < deadline:
+        body = (await api.get(path)).json()
+        if body.get("sentAt") is not None:
+            return body
+        await asyncio.sleep(0.03)
+    raise AssertionError(f"{path} was never sent; last: {body}")
+
+
 def assert_problem(
     reply: httpx.Response, status: int, *, slug: str | None = None
 ) -> dict[str, Any]:
