@@ -7,6 +7,7 @@ hand-off log: that log is what the network saw, and the tests count it.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import itertools
 import signal
 import subprocess
@@ -83,6 +84,31 @@ class Fleet:
         )
         self.workers.append(worker)
         return worker
+
+    def wait_until_running(self, count: int, *, timeout: float = 60) -> None:
+        """Until ``count`` workers hold a dispatcher slot of the data folder (flock).
+
+        A worker takes its slot once started, before its first claim: a test that
+        races workers starts them all before giving them work, or the first one up
+        may have sent everything before the others have imported their code.
+        """
+        folder = self.workdir / "data" / "dispatchers"
+        deadline = time.monotonic() + timeout
+        while True:
+            held = 0
+            for slot in folder.glob("*.lock") if folder.exists() else ():
+                with slot.open("rb") as handle:
+                    try:
+                        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    except BlockingIOError:
+                        held += 1
+                    # else: free; closing the file drops the lock just taken
+            if held >= count:
+                return
+            exited = [w.returncode for w in self.workers if w.poll() is not None]
+            assert not exited, f"a worker exited with {exited}"
+            assert time.monotonic() < deadline, f"{held} of {count} workers running"
+            time.sleep(0.05)
 
     def stop_all(self) -> None:
         for worker in self.workers:

@@ -53,9 +53,12 @@ async def test_workers__racing_send_each_message_exactly_once_in_order(
 ) -> None:
     crew, db = fleet
     number = await new_number(db)
-    ids = await queue(db, number, contacts=300, per_contact=3)
     for _ in range(3):
         crew.start_worker(MSGBOXX_NUMBER_THROUGHPUT="1000", MSGBOXX_DISPATCH_BATCH_SIZE="40")
+    # All three up before the work appears: on a busy machine the first one up
+    # could otherwise send all 900 before the others have started.
+    await asyncio.to_thread(crew.wait_until_running, 3)
+    ids = await queue(db, number, contacts=300, per_contact=3)
     await wait_until_sent(db, timeout=120)
     sends = crew.sends_per_message()
     assert len(sends) == len(ids) == 900
