@@ -47,21 +47,23 @@ def cli(
 
 
 @contextmanager
-def serving(data_dir: Path, **env: str) -> Iterator[str]:
+def serving(data_dir: Path, *args: str, **env: str) -> Iterator[str]:
     """``msgboxx serve`` as a user starts it; yields its base URL."""
-    with serving_process(data_dir, **env) as (_process, base):
+    with serving_process(data_dir, *args, **env) as (_process, base):
         yield base
 
 
 @contextmanager
-def serving_process(data_dir: Path, **env: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """``msgboxx serve`` as a user starts it; yields the process (to kill) and its base URL."""
+def serving_process(
+    data_dir: Path, *args: str, **env: str
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """``msgboxx serve [args]`` as a user starts it; yields the process and its base URL."""
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir.parent / f"serve-{port}.log"
     log = log_path.open("w")  # a file, not a pipe: a full pipe would stall the server
     process = subprocess.Popen(
-        [MSGBOXX, "serve"],
+        [MSGBOXX, "serve", *args],
         env=environment(data_dir, MSGBOXX_PORT=str(port), **env),
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -1,5 +1,6 @@
 """A customer's media, end to end: the double holds the bytes, a signed webhook announces
-them, the background fetch downloads them into the media store, checked by sha256.
+them, the background fetch downloads them into the media store, checked by sha256, and
+``GET /media/{id}`` serves them to the organisation (a 404 to any other).
 
 The double and the server are this module's own: the fetch's retries are set fast
 here, and the double's download faults must touch no other module's tests.
@@ -154,12 +155,28 @@ async def test_inbound_image__is_fetched_checked_and_stored_as_whatsapp_held_it(
     assert (media.kind, media.mime_type, media.size) == ("image", "image/jpeg", len(data))
     assert media.sha256 == hashlib.sha256(data).hexdigest()
     assert media.store_key == f"{media.organisation_id}/{media.contact_id}/{media.id}"
-    async with await media_store(server).open(media.store_key) as stream:
-        assert await stream.read() == data
     message, _ = await media_of(server, wamid)
     assert message.kind == "image"
     assert message.content == {"caption": "my receipt"}
     assert media.provider_media_id == media_id and media.attempts == 1
+
+    # What a client reads: the message shows its media, whose url serves the bytes.
+    shown = (await cloud.api.get(f"/message/{message.id}")).json()["media"]
+    assert shown["status"] == "stored" and shown["url"] == f"/media/{media.id}"
+    served = await cloud.api.get(shown["url"])
+    assert served.status_code == 200, served.text
+    assert served.headers["content-type"] == "image/jpeg"
+    assert served.content == graph.double.media.items[media_id].data == data
+    assert hashlib.sha256(served.content).hexdigest() == shown["sha256"] == media.sha256
+    async with server.client() as anonymous:
+        assert (await anonymous.get(shown["url"])).status_code == 401
+    stranger = await connect(server)
+    try:
+        hidden = await stranger.api.get(shown["url"])
+    finally:
+        await stranger.api.aclose()
+    assert hidden.status_code == 404
+    assert hidden.headers["content-type"].startswith("application/problem+json")
 
 
 async def test_inbound_image__a_repeated_webhook_records_and_fetches_it_once(
