@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from msgboxx.contacts.status import ContactStatus
+from msgboxx.media.errors import MediaNotFound, MediaStoreUnavailable
 from msgboxx.media.storage import MediaStream
 from msgboxx.messages.status import MessageStatus
 from msgboxx.templates.status import TemplateStatus
@@ -35,6 +36,20 @@ class OutboundMedia:
     open: Callable[[], Awaitable[MediaStream]] = field(repr=False)
     filename: str | None = None
     caption: str | None = None
+
+    async def open_to_send(self) -> MediaStream:
+        """The stored bytes, or the `SendError` every channel reports when it cannot read them:
+        gone from the store is final, a store that fails is retried."""
+        try:
+            return await self.open()
+        except MediaNotFound:
+            raise SendError(
+                "the media's bytes are gone from the store", code="media-missing", retryable=False
+            ) from None
+        except MediaStoreUnavailable as exc:
+            raise SendError(
+                f"the media store failed: {exc}", code="media-store", retryable=True
+            ) from None
 
 
 @dataclass(frozen=True, slots=True)

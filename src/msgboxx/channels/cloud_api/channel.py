@@ -34,7 +34,6 @@ from msgboxx.channels.cloud_api.credentials import CloudApiCredentials, MissingC
 from msgboxx.contacts.status import ContactStatus
 from msgboxx.core import background
 from msgboxx.db import utcnow
-from msgboxx.media.errors import MediaNotFound, MediaStoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -110,16 +109,7 @@ class CloudApiChannel:
         its own expiry (30 days) and its own record per number.
         """
         url = f"{self._base}/{credentials.phone_number_id}/media"
-        try:
-            stream = await media.open()
-        except MediaNotFound:
-            raise SendError(
-                "the media's bytes are gone from the store", code="media-missing", retryable=False
-            ) from None
-        except MediaStoreUnavailable as exc:
-            raise SendError(
-                f"the media store failed: {exc}", code="media-store", retryable=True
-            ) from None
+        stream = await media.open_to_send()
         async with stream:
             answer = await self._call(
                 "POST",

@@ -28,13 +28,11 @@ from msgboxx.channels.base import (
     OutboundMedia,
     OutboundMessage,
     Reporter,
-    SendError,
     StatusReport,
     TemplateSubmission,
     TemplateVerdict,
 )
 from msgboxx.db import utcnow
-from msgboxx.media.errors import MediaNotFound, MediaStoreUnavailable
 from msgboxx.messages.status import RANK, MessageStatus
 from msgboxx.templates import placeholders
 from msgboxx.templates.status import TemplateStatus
@@ -56,16 +54,7 @@ def _status_now(provider_id: str, status: MessageStatus) -> ChannelEvent:
 
 async def _take(media: OutboundMedia) -> None:
     """Media is taken as the network would: only if its bytes are there to upload."""
-    try:
-        stream = await media.open()
-    except MediaNotFound:
-        raise SendError(
-            "the media's bytes are gone from the store", code="media-missing", retryable=False
-        ) from None
-    except MediaStoreUnavailable as exc:
-        raise SendError(
-            f"the media store failed: {exc}", code="media-store", retryable=True
-        ) from None
+    stream = await media.open_to_send()
     await stream.aclose()
 
 
