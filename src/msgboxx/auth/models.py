@@ -45,3 +45,23 @@ class RateLimitHit(Base):
     key: Mapped[str] = mapped_column(String(400), primary_key=True)
     window_start: Mapped[int] = mapped_column(primary_key=True)
     hits: Mapped[int] = mapped_column(default=0)
+
+
+class WebSession(Base):
+    """A signed-in browser of the agents' web inbox (``/app/``).
+
+    Kept server-side so that signing out, disabling a user or deleting them ends
+    the session at once. The cookie carries a random secret; only its SHA-256 is
+    stored, so a copy of the table signs nobody in.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie's secret
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    # Sent back with every state-changing request (a form field or X-CSRF-Token).
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, PrimaryKeyConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from msgboxx.contacts.status import ContactStatus as ContactStatus  # re-exported
@@ -33,5 +34,26 @@ class Contact(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     status: Mapped[str] = mapped_column(String(20), default=ContactStatus.subscribed)
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A business's own fields (``{"order": "A-17", "city": "Lagos"}``): strings, filled into
+    # campaign parameters as ``{{attributes.order}}``.
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ContactTag(Base):
+    """A label on a contact (``vip``, ``newsletter``): what segments and campaigns select by.
+
+    A table rather than a JSON list so that "the account's contacts tagged X" is an
+    index range on both SQLite and PostgreSQL.
+    """
+
+    __tablename__ = "contact_tags"
+    __table_args__ = (
+        PrimaryKeyConstraint("contact_id", "tag"),
+        Index("ix_contact_tags_account_tag", "account_id", "tag", "contact_id"),
+    )
+
+    contact_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("api_accounts.id", ondelete="CASCADE"))
+    tag: Mapped[str] = mapped_column(String(64))
