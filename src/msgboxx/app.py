@@ -24,6 +24,7 @@ from msgboxx.settings import Settings
 from msgboxx.templates.router import router as templates_router
 from msgboxx.web import health, openapi, problems
 from msgboxx.web.middleware import RequestContext
+from msgboxx.webapp import routes as webapp
 from msgboxx.webhooks.router import router as webhooks_router
 
 DESCRIPTION = """Business messaging on WhatsApp: contacts, session messages inside the
@@ -95,6 +96,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     if settings.uses_sandbox:
         app.include_router(sandbox_router)
+    # The agents' web inbox: pages over the same services, last (no API route is behind it).
+    app.include_router(webapp.router)
+    app.mount(webapp.STATIC_PATH, webapp.static_files(), name="webapp-static")
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes, streamed=STREAMED)
     return app
 

@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     # Failed sign-ins are counted per (username, client address) and per address,
     # never per username alone: a stranger's wrong passwords must not lock a user out.
     login_attempts_per_minute: int = 10
+    # How long a browser stays signed in to the web inbox (/app/) without signing in again.
+    web_session_ttl_seconds: int = Field(default=12 * 3600, ge=60, le=30 * 24 * 3600)
     # The reverse proxies in front of the API (addresses or networks, comma-separated):
     # only their X-Forwarded-For names the client. None by default, so a client
     # cannot choose the address its failed sign-ins are counted against.

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from msgboxx.auth import ratelimit, store, tokens
 from msgboxx.auth.models import Organisation, User
 from msgboxx.auth.passwords import hash_password, verify_password
 from msgboxx.auth.roles import Role
 from msgboxx.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
-from msgboxx.db import Database
+from msgboxx.db import Database, utcnow
 from msgboxx.db.tx import Tx
 from msgboxx.settings import Settings
 
@@ -49,6 +52,23 @@ async def login(
     password check runs with no connection held, so sign-ins never queue other
     requests behind them.
     """
+    user = await _authenticate(
+        db, username=username, password=password, client_address=client_address, settings=settings
+    )
+    return tokens.issue(
+        user_id=user.id, key=settings.signing_key, ttl_seconds=settings.token_ttl_seconds
+    )
+
+
+async def _authenticate(
+    db: Database,
+    *,
+    username: str,
+    password: str,
+    client_address: str,
+    settings: Settings,
+) -> User:
+    """The user these credentials name, under the sign-in rate limit; API and web alike."""
     email = username.strip().lower()
     limits = _login_limits(email=email, client_address=client_address, settings=settings)
     async with db.tx(write=False) as tx:
@@ -63,9 +83,7 @@ async def login(
         raise Unauthorized("the username or password is wrong")
     if user.disabled:
         raise Unauthorized("this user is disabled; an administrator can enable it again")
-    return tokens.issue(
-        user_id=user.id, key=settings.signing_key, ttl_seconds=settings.token_ttl_seconds
-    )
+    return user
 
 
 def _login_limits(*, email: str, client_address: str, settings: Settings) -> dict[str, int]:
@@ -88,6 +106,80 @@ async def principal_for_token(tx: Tx, *, token: str, key: str) -> Principal:
     if disabled:
         raise Unauthorized("the access token's user is disabled")
     return Principal(user_id, org_id, Role(role), email)
+
+
+@dataclass(frozen=True, slots=True)
+class WebSessionStarted:
+    """A browser's new session: the cookie's secret (never stored) and its CSRF token."""
+
+    secret: str
+    csrf_token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WebSessionOf:
+    """Who a session cookie signs in, and the token its state-changing requests must carry."""
+
+    principal: Principal
+    csrf_token: str
+
+
+def _session_id(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def start_session(
+    db: Database,
+    *,
+    username: str,
+    password: str,
+    client_address: str,
+    settings: Settings,
+) -> WebSessionStarted:
+    """Sign a browser in: the same credentials and rate limit as ``POST /oauth/token``.
+
+    Only the secret's SHA-256 is stored, so a copy of the table signs nobody in.
+    """
+    user = await _authenticate(
+        db, username=username, password=password, client_address=client_address, settings=settings
+    )
+    secret = secrets.token_urlsafe(32)
+    now = utcnow()
+    started = WebSessionStarted(
+        secret=secret,
+        csrf_token=secrets.token_urlsafe(32),
+        expires_at=now + timedelta(seconds=settings.web_session_ttl_seconds),
+    )
+    async with db.tx(write=True) as tx:
+        await store.delete_web_sessions_expired(tx, user_id=user.id, now=now)
+        await store.add_web_session(
+            tx,
+            session_id=_session_id(secret),
+            user_id=user.id,
+            csrf_token=started.csrf_token,
+            expires_at=started.expires_at,
+        )
+        await tx.commit()
+    return started
+
+
+async def principal_for_session(tx: Tx, *, secret: str) -> WebSessionOf:
+    """The user behind a session cookie, as it is now: a disabled or deleted user is out."""
+    row = await store.web_session_row(tx, _session_id(secret))
+    if row is None:
+        raise Unauthorized("sign in again: this session has ended")
+    user_id, org_id, role, email, disabled, csrf_token, expires_at = row
+    if disabled:
+        raise Unauthorized("this user is disabled; an administrator can enable it again")
+    if expires_at <= utcnow():
+        raise Unauthorized("sign in again: this session has expired")
+    return WebSessionOf(Principal(user_id, org_id, Role(role), email), csrf_token)
+
+
+async def end_session(tx: Tx, *, secret: str) -> None:
+    """Sign a browser out: its cookie stops working at once, in every process."""
+    await store.delete_web_session(tx, _session_id(secret))
 
 
 async def create_organisation(tx: Tx, *, name: str) -> Organisation:

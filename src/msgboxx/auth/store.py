@@ -1,14 +1,15 @@
-"""Every statement on organisations, users and the sign-in failure counters."""
+"""Every statement on organisations, users, web sessions and the sign-in failure counters."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 
-from msgboxx.auth.models import Organisation, RateLimitHit, User
+from msgboxx.auth.models import Organisation, RateLimitHit, User, WebSession
 from msgboxx.db import dialect
 from msgboxx.db.prepared import Prepared
 from msgboxx.db.tx import Tx
@@ -109,3 +110,43 @@ async def count_failure(tx: Tx, *, keys: list[str], window: int) -> None:
 
 async def forget_failures_before(tx: Tx, window: int) -> None:
     await tx.session.execute(delete(RateLimitHit).where(RateLimitHit.window_start < window))
+
+
+async def add_web_session(
+    tx: Tx, *, session_id: str, user_id: uuid.UUID, csrf_token: str, expires_at: datetime
+) -> None:
+    tx.session.add(
+        WebSession(id=session_id, user_id=user_id, csrf_token=csrf_token, expires_at=expires_at)
+    )
+    await tx.session.flush()
+
+
+async def web_session_row(tx: Tx, session_id: str) -> tuple[Any, ...] | None:
+    """The session's user (id, organisation, role, email, disabled), CSRF token and expiry."""
+    row = (
+        await tx.session.execute(
+            select(
+                User.id,
+                User.org_id,
+                User.role,
+                User.email,
+                User.disabled,
+                WebSession.csrf_token,
+                WebSession.expires_at,
+            )
+            .join(User, User.id == WebSession.user_id)
+            .where(WebSession.id == session_id)
+        )
+    ).first()
+    return tuple(row) if row is not None else None
+
+
+async def delete_web_session(tx: Tx, session_id: str) -> None:
+    await tx.session.execute(delete(WebSession).where(WebSession.id == session_id))
+
+
+async def delete_web_sessions_expired(tx: Tx, *, user_id: uuid.UUID, now: datetime) -> None:
+    """A user's sessions past their expiry: cleared when the user signs in again."""
+    await tx.session.execute(
+        delete(WebSession).where(WebSession.user_id == user_id, WebSession.expires_at < now)
+    )

@@ -1,0 +1,19 @@
+"""The web inbox as the app mounts it: its pages, its changes, its own static files."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.staticfiles import StaticFiles
+
+from msgboxx.webapp import actions, pages, signin
+
+STATIC_PATH = "/app/static"
+
+router = APIRouter()
+for part in (signin.router, pages.router, actions.router):
+    router.include_router(part)
+
+
+def static_files() -> StaticFiles:
+    """The inbox's script and style sheet, shipped inside the package (no CDN, no build)."""
+    return StaticFiles(packages=[("msgboxx.webapp", "static")])
