@@ -15,6 +15,7 @@ from msgboxx.broadcasts.router import router as broadcasts_router
 from msgboxx.channels.cloud_api.router import router as whatsapp_router
 from msgboxx.channels.sandbox.router import router as sandbox_router
 from msgboxx.contacts.router import router as contacts_router
+from msgboxx.conversations.router import routers as conversations_routers
 from msgboxx.db import migrate as migrations
 from msgboxx.media.router import STREAMED
 from msgboxx.media.router import router as media_router
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         inboxes_router,
         templates_router,
         webhooks_router,
+        *conversations_routers,
         health.router,
     ):
         app.include_router(router)

@@ -26,6 +26,7 @@ from msgboxx.channels.base import (
 )
 from msgboxx.channels.cloud_api.credentials import CHANNEL as CLOUD_API
 from msgboxx.contacts import service as contacts
+from msgboxx.conversations import service as conversations
 from msgboxx.db import Database
 from msgboxx.db.tx import Tx
 from msgboxx.media import service as media
@@ -65,6 +66,7 @@ async def apply(
     result = IntakeResult()
     ours = _Addressee(tx, within)
     reports: list[messages.Report] = []
+    threads: list[conversations.Activity] = []
     for event in events:
         if isinstance(event, StatusReport):
             account_id = await ours.account_id(event.to_number)
@@ -87,7 +89,7 @@ async def apply(
         if isinstance(event, StatusReport):
             continue
         if isinstance(event, InboundText):
-            if await _inbound(tx, event, await ours.account(event.to_number)):
+            if await _inbound(tx, event, await ours.account(event.to_number), threads):
                 result.inbound_stored += 1
             else:
                 result.ignored += 1
@@ -126,6 +128,7 @@ async def apply(
             await accounts.set_channel_status(
                 tx, account_id=event.account_id, healthy=event.healthy, reason=event.reason
             )
+    await messages.record_threads(tx, threads)
     await tx.flush()
     return result
 
@@ -159,7 +162,9 @@ class _Addressee:
         return account.id if account is not None else None
 
 
-async def _inbound(tx: Tx, event: InboundText, account: ApiAccount | None) -> bool:
+async def _inbound(
+    tx: Tx, event: InboundText, account: ApiAccount | None, threads: list[conversations.Activity]
+) -> bool:
     if account is None:
         log.warning("inbound message for unknown number", extra={"to": event.to_number})
         return False
@@ -186,6 +191,7 @@ async def _inbound(tx: Tx, event: InboundText, account: ApiAccount | None) -> bo
         at=event.at,
         content=content,
         media_id=media_id,
+        threads=threads,
     )
     if stored is None:
         if media_id is not None:  # a repeat that raced the check in _media

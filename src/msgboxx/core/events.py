@@ -24,6 +24,10 @@ class EventType(enum.StrEnum):
     broadcast_status = "broadcast.status"
     contact_created = "contact.created"
     contact_updated = "contact.updated"
+    # The shared inbox's teamwork: who has a conversation, open or resolved, private notes.
+    conversation_assigned = "conversation.assigned"
+    conversation_status = "conversation.status"
+    conversation_note = "conversation.note"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from msgboxx.accounts import service as accounts
 from msgboxx.auth.service import Principal
 from msgboxx.contacts import service as contacts
+from msgboxx.conversations import service as conversations
 from msgboxx.core.errors import NotFound, Unprocessable
 from msgboxx.core.events import EventType
 from msgboxx.db import utcnow
@@ -205,6 +206,9 @@ async def _queue(
         media_id=content.media.id if content.media is not None else None,
     )
     await store.add_outbound(tx, row)
+    await conversations.record_activity(
+        tx, [conversations.Activity(to.contact_id, to.account_id, row.id, now, False)]
+    )
     tx.leaves(Work.outbound)  # and dispatchers in this process
     accepted = (
         MessageOut.of(row)

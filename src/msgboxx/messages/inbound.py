@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from msgboxx.conversations import service as conversations
 from msgboxx.core.events import EventType
 from msgboxx.db.tx import Tx
 from msgboxx.messages import media_store, reactions, shown, store
@@ -30,12 +31,15 @@ async def record_inbound(
     at: datetime,
     content: dict[str, Any] | None = None,
     media_id: uuid.UUID | None = None,
+    threads: list[conversations.Activity] | None = None,
 ) -> MessageOut | None:
     """Store a customer's message and announce it; None for a repeat (nothing written).
 
     The contact's window is the contacts domain's to extend (``intake`` asks it).
     A reaction is settled first (``reactions``): it may replace an earlier one,
-    and a removal with nothing to remove is None too.
+    and a removal with nothing to remove is None too. The message's thread is
+    recorded now, or, when the caller writes a batch, added to ``threads`` for
+    :func:`record_threads` to write once for the whole batch.
     """
     if kind == reactions.REACTION and content is not None:
         content = await reactions.settle(
@@ -76,10 +80,20 @@ async def record_inbound(
     )
     if not await store.add_inbound(tx, row):
         return None
+    activity = conversations.Activity(contact_id, account_id, row.id, at, True)
+    if threads is None:
+        await conversations.record_activity(tx, [activity])
+    else:
+        threads.append(activity)
     # With its media (pending: the fetch follows and announces ``message.media``).
     [stored] = await shown.views_of(tx, [row])
     tx.emit(account_id=account_id, event_type=EventType.message_inbound, data=stored)
     return stored
+
+
+async def record_threads(tx: Tx, threads: list[conversations.Activity]) -> None:
+    """The threads of a batch of customer messages: one statement for the batch."""
+    await conversations.record_activity(tx, threads)
 
 
 async def announce_media(tx: Tx, *, media: Media) -> MessageOut | None:

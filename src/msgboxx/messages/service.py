@@ -27,7 +27,7 @@ from msgboxx.messages.accepting import (
     send_session,
 )
 from msgboxx.messages.erasure import erase_text_of_contact
-from msgboxx.messages.inbound import announce_media, record_inbound
+from msgboxx.messages.inbound import announce_media, record_inbound, record_threads
 from msgboxx.messages.queue import MEDIA_LANE, first_due, free_leases, lease, numbers_with_due
 from msgboxx.messages.reports import (
     HandedOff,
@@ -69,6 +69,7 @@ __all__ = [
     "recipient",
     "record_inbound",
     "record_sends",
+    "record_threads",
     "send_session",
     "status_changes",
     "views",

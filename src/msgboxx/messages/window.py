@@ -23,6 +23,11 @@ def is_open(last_inbound_at: datetime | None, *, now: datetime) -> bool:
     return closing is not None and now < closing
 
 
+def open_since(now: datetime) -> datetime:
+    """The customer's last message must be after this for the window to be open ``now``."""
+    return now - WINDOW
+
+
 def ensure_open(last_inbound_at: datetime | None, *, now: datetime) -> None:
     """Raise the contract's 422 when a session message may not be sent now."""
     if is_open(last_inbound_at, now=now):

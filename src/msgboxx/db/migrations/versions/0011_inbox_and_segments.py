@@ -5,8 +5,9 @@ Revision ID: 0011
 Revises: 0010
 
 A shared inbox keeps, per conversation, who has it, whether it is resolved, its
-last activity and what nobody has read yet; agents write private notes in the
-thread and insert canned replies. Browsers sign in with server-side sessions.
+last activity and what nobody has read yet (existing threads are filled in here);
+agents write private notes in the thread and insert canned replies. Browsers sign in
+with server-side sessions.
 Campaigns select contacts by tag and fill templates from custom attributes.
 """
 
@@ -43,6 +44,26 @@ def upgrade() -> None:
         "ix_conversations_account_activity", "conversations", ["account_id", "last_activity_at"]
     )
     op.create_index("ix_conversations_assignee", "conversations", ["assignee_id"])
+    # Existing threads: one conversation per contact with messages, at its newest message,
+    # nothing unread (what came before the inbox existed is not news to anyone).
+    op.execute(
+        """
+        INSERT INTO conversations (contact_id, account_id, status, assignee_id,
+            last_activity_at, last_message_id, unread_count, last_read_at, resolved_at,
+            updated_at)
+        SELECT newest.contact_id, contacts.account_id, 'open', NULL, newest.created_at,
+            newest.id, 0, NULL, NULL, newest.created_at
+        FROM (
+            SELECT id, contact_id, created_at, ROW_NUMBER() OVER (
+                PARTITION BY contact_id ORDER BY created_at DESC, id DESC
+            ) AS position
+            FROM messages
+            WHERE contact_id IS NOT NULL
+        ) AS newest
+        JOIN contacts ON contacts.id = newest.contact_id
+        WHERE newest.position = 1
+        """
+    )
     op.create_table(
         "conversation_notes",
         sa.Column("id", sa.Uuid(), nullable=False),
