@@ -17,6 +17,8 @@ from msgboxx.channels.sandbox.router import router as sandbox_router
 from msgboxx.contacts.router import router as contacts_router
 from msgboxx.conversations.router import routers as conversations_routers
 from msgboxx.db import migrate as migrations
+from msgboxx.live import stopping
+from msgboxx.live.router import router as live_router
 from msgboxx.media.router import STREAMED
 from msgboxx.media.router import router as media_router
 from msgboxx.messages.router import router as messages_router
@@ -39,7 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = wiring.open_database(settings)
+        live = wiring.open_live(settings)
+        db = wiring.open_database(settings, live=live)
         if settings.is_sqlite:
             await migrations.run(db.url)  # the embedded default needs no setup step
         channels = wiring.open_channels(db, settings)
@@ -47,8 +50,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.db = db
         app.state.channels = channels
         app.state.media_store = media_store
+        app.state.live = live
         if settings.seeds_demo:
             await demo.ensure(db)
+        if settings.live:
+            await live.start()
+        # Open streams end when the server is asked to stop (uvicorn waits for them first).
+        restore_signals = stopping.on_stop_signal(live.end_all)
         try:
             async with contextlib.AsyncExitStack() as stack:
                 background = None
@@ -60,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 app.state.webhook_sender = background.sender if background else None
                 yield
         finally:
+            restore_signals()
+            await live.aclose()
             await channels.close()
             await media_store.aclose()
             await db.dispose()
@@ -93,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         templates_router,
         webhooks_router,
         *conversations_routers,
+        live_router,
         health.router,
     ):
         app.include_router(router)

@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     webhook_backoff_max: float = 3600.0
     webhook_retry_window_seconds: float = 24 * 3600.0
 
+    # Live changes (GET /live, the web inbox): every commit's changes to the viewers of
+    # their accounts, from every process (PostgreSQL: LISTEN/NOTIFY). Off, streams stay
+    # silent and commits tell no one (for measuring what it costs).
+    live: bool = True
+    # Changes a viewer may fall behind before its stream is reset (and it fetches afresh).
+    live_buffer: int = Field(default=1000, ge=1)
+
     # Failed sign-ins are counted per (username, client address) and per address,
     # never per username alone: a stranger's wrong passwords must not lock a user out.
     login_attempts_per_minute: int = 10

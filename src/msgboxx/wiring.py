@@ -16,6 +16,7 @@ from msgboxx.channels.base import ChannelEvent
 from msgboxx.channels.registry import ChannelRegistry
 from msgboxx.db import Database, Work
 from msgboxx.dispatch.dispatcher import Dispatcher
+from msgboxx.live.feed import Feed
 from msgboxx.media import storage
 from msgboxx.media.fetching import MediaFetcher
 from msgboxx.media.storage import MediaStore
@@ -24,9 +25,16 @@ from msgboxx.webhooks import outbox
 from msgboxx.webhooks.delivery import WebhookSender
 
 
-def open_database(settings: Settings) -> Database:
-    """The process's database, whose units of work write their events to the webhook outbox."""
-    return Database(settings, outbox=outbox.write)
+def open_live(settings: Settings, *, listen: bool = True) -> Feed:
+    """The process's live feed; ``listen`` False where no viewer is served (a worker)."""
+    return Feed(settings.resolved_database_url, listen=listen, buffer=settings.live_buffer)
+
+
+def open_database(settings: Settings, *, live: Feed | None = None) -> Database:
+    """The process's database: its units of work write their events to the webhook outbox,
+    and tell ``live`` (when given and not turned off) every change they commit."""
+    announce = live.publish if live is not None and settings.live else None
+    return Database(settings, outbox=outbox.write, announce=announce)
 
 
 def open_media_store(settings: Settings) -> MediaStore:

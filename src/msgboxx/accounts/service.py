@@ -47,6 +47,11 @@ def visibility(principal: Principal) -> dict[str, uuid.UUID]:
     return {"org_id": principal.org_id, "agent_id": principal.user_id}
 
 
+async def visible_ids(tx: Tx, principal: Principal) -> frozenset[uuid.UUID]:
+    """The ids of the accounts this principal may see, read now (a live stream's filter)."""
+    return await store.ids_in(tx, visible_account_ids(principal))
+
+
 async def get(tx: Tx, principal: Principal, account_id: uuid.UUID) -> ApiAccount:
     account = await store.get_visible(tx, account_id, visible_account_ids(principal))
     if account is None:

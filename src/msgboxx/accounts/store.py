@@ -34,6 +34,10 @@ async def get(tx: Tx, account_id: uuid.UUID) -> ApiAccount | None:
     return await tx.session.get(ApiAccount, account_id)
 
 
+async def ids_in(tx: Tx, visible: Select[uuid.UUID]) -> frozenset[uuid.UUID]:
+    return frozenset((await tx.session.scalars(visible)).all())
+
+
 async def get_visible(
     tx: Tx, account_id: uuid.UUID, visible: Select[uuid.UUID]
 ) -> ApiAccount | None:

@@ -80,9 +80,13 @@ def worker() -> None:
     async def main() -> None:
         if settings.is_sqlite:
             await migrations.run(settings.resolved_database_url)
-        db = wiring.open_database(settings)
+        # It serves no viewer, but tells the API processes' viewers what it changes.
+        live = wiring.open_live(settings, listen=False)
+        db = wiring.open_database(settings, live=live)
         channels = wiring.open_channels(db, settings)
         media_store = wiring.open_media_store(settings)
+        if settings.live:
+            await live.start()
         try:
             async with wiring.run_background(db, channels, settings, media_store) as background:
                 loop = asyncio.get_running_loop()
@@ -91,6 +95,7 @@ def worker() -> None:
                 runtime.settle_garbage_collector()
                 await background.finished()
         finally:
+            await live.aclose()
             await channels.close()
             await media_store.aclose()
             await db.dispose()

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import (
 
 from msgboxx.db import inline
 from msgboxx.db.checkpoint import WalCheckpointer
-from msgboxx.db.tx import Outbox, Tx, Work
+from msgboxx.db.tx import Announce, Outbox, Tx, Work
 from msgboxx.settings import Settings
 
 
@@ -75,10 +75,17 @@ class Database:
 
     ``outbox`` writes a committing transaction's events (the webhooks domain
     gives it: :func:`msgboxx.wiring.open_database`); without one, a commit that
-    announces anything fails rather than drop its events.
+    announces anything fails rather than drop its events. ``announce`` is told
+    every committed change, for live viewers (:mod:`msgboxx.live` gives it).
     """
 
-    def __init__(self, settings: Settings, *, outbox: Outbox | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        outbox: Outbox | None = None,
+        announce: Announce | None = None,
+    ) -> None:
         url = settings.resolved_database_url
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
@@ -108,6 +115,7 @@ class Database:
             # either way. Same pool: the setting is a flag on the connection.
             self.read_engine = self.write_engine.execution_options(isolation_level="AUTOCOMMIT")
         self._outbox = outbox
+        self._announce = announce
         self._wakes: dict[Work, list[Callable[[], None]]] = {}
         self.writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
         self.reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
@@ -128,7 +136,7 @@ class Database:
     def tx(self, *, write: bool) -> Tx:
         """A unit of work on the writer, or on a reader for a read."""
         session = (self.writer if write else self.reader)()
-        return Tx(session, outbox=self._outbox, wake=self._wake)
+        return Tx(session, outbox=self._outbox, wake=self._wake, announce=self._announce)
 
     async def dispose(self) -> None:
         if self.checkpointer is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -39,11 +39,27 @@ class Work(enum.Enum):
 # Writes a committing transaction's events to the outbox (the webhooks domain's).
 Outbox = Callable[["Tx", Sequence[Event]], Awaitable[None]]
 
+# One announced change as emitted, kept for live viewers: (account, type, data, at).
+Said = tuple[uuid.UUID, EventType, ApiModel, datetime]
+# Told a committed transaction's changes, every one (heard by webhooks or not); never awaited.
+Announce = Callable[[list[Said]], None]
+
 
 class Tx:
     """A session and what its commit announces and wakes; for one request or one step."""
 
-    __slots__ = ("_after", "_events", "_held", "_outbox", "_unheard", "_wake", "_work", "session")
+    __slots__ = (
+        "_after",
+        "_announce",
+        "_events",
+        "_held",
+        "_outbox",
+        "_said",
+        "_unheard",
+        "_wake",
+        "_work",
+        "session",
+    )
 
     def __init__(
         self,
@@ -51,12 +67,16 @@ class Tx:
         *,
         outbox: Outbox | None,
         wake: Callable[[Work], None],
+        announce: Announce | None = None,
     ) -> None:
         # For the stores: a service never touches it (tests/test_layers.py).
         self.session = session
         self._outbox = outbox
         self._wake = wake
         self._events: list[Event] = []
+        # Every change emitted, for live viewers, who are no webhook subscribers.
+        self._announce = announce
+        self._said: list[Said] = []
         self._unheard: set[uuid.UUID] = set()
         self._work: set[Work] = set()
         # What must happen outside the database once the change is committed.
@@ -75,9 +95,11 @@ class Tx:
         ``data`` is the resource as the API shows it, taken now, so each
         transition reports the state it produced.
         """
+        at = utcnow()
+        if self._announce is not None:
+            self._said.append((account_id, event_type, data, at))
         if account_id in self._unheard:
             return  # this transaction read that no one listens to the account
-        at = utcnow()
         if self._events and at <= self._events[-1].at:
             at = self._events[-1].at + timedelta(microseconds=1)  # events keep their order
         self._events.append(Event("evt_" + uuid.uuid4().hex, account_id, event_type, data, at))
@@ -109,7 +131,11 @@ class Tx:
         await self.session.flush()
 
     async def commit(self) -> None:
-        """Write the events to the outbox, commit, then wake the loops left work."""
+        """Write the events to the outbox, commit, then wake the loops left work.
+
+        Then every change emitted (heard by a webhook subscriber or not) is
+        announced to live viewers; a rollback announces nothing.
+        """
         events, self._events = self._events, []
         self._unheard.clear()
         if events:
@@ -121,6 +147,9 @@ class Tx:
         work, self._work = self._work, set()
         for item in work:
             self._wake(item)
+        if self._said and self._announce is not None:
+            said, self._said = self._said, []
+            self._announce(said)
         if self._after:  # rare (an erasure): no list is made on the hot paths
             jobs, self._after = self._after, []
             for job in jobs:
@@ -133,6 +162,7 @@ class Tx:
 
     def _forget(self) -> None:
         self._events.clear()
+        self._said.clear()
         self._unheard.clear()
         self._work.clear()
         self._after.clear()
