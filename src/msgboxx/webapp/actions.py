@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from msgboxx.broadcasts import service as broadcasts
 from msgboxx.contacts import service as contacts
 from msgboxx.contacts.status import ContactStatus
+from msgboxx.conversations import service as conversations
 from msgboxx.core.errors import Unprocessable
 from msgboxx.messages import service as messages
 from msgboxx.web.deps import MediaStoreOf
@@ -142,6 +143,81 @@ async def erase(
     await contacts.erase(agent.tx, agent.principal, contact_id, media_store=media_store)
     await agent.tx.commit()
     return _done(request, f"/app/inbox/{inbox_id}")
+
+
+async def _in_inbox(agent: SignedIn, inbox_id: uuid.UUID, contact_id: uuid.UUID) -> None:
+    await views.contact_in_inbox(
+        agent.tx, agent.principal, inbox_id=inbox_id, contact_id=contact_id
+    )
+
+
+@router.post(_THREAD + "/read")
+async def mark_read(
+    request: Request, inbox_id: uuid.UUID, contact_id: uuid.UUID, agent: SignedIn
+) -> Response:
+    await _in_inbox(agent, inbox_id, contact_id)
+    await conversations.mark_read(agent.tx, agent.principal, contact_id=contact_id)
+    await agent.tx.commit()
+    return _done(request, f"/app/inbox/{inbox_id}")
+
+
+@router.post(_THREAD + "/assign")
+async def assign(
+    request: Request,
+    inbox_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    agent: SignedIn,
+    assignee: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    """To a colleague (``me`` for oneself), or, empty, back to the inbox's queue."""
+    await _in_inbox(agent, inbox_id, contact_id)
+    if assignee == "me":
+        chosen: uuid.UUID | None = agent.principal.user_id
+    elif assignee:
+        try:
+            chosen = uuid.UUID(assignee)
+        except ValueError as exc:
+            raise Unprocessable.for_field("assignee", "choose someone from the list") from exc
+    else:
+        chosen = None
+    await conversations.assign(agent.tx, agent.principal, contact_id=contact_id, assignee_id=chosen)
+    await agent.tx.commit()
+    return _done(request, _THREAD.format(inbox_id=inbox_id, contact_id=contact_id))
+
+
+@router.post(_THREAD + "/resolve")
+async def resolve(
+    request: Request, inbox_id: uuid.UUID, contact_id: uuid.UUID, agent: SignedIn
+) -> Response:
+    await _in_inbox(agent, inbox_id, contact_id)
+    await conversations.resolve(agent.tx, agent.principal, contact_id=contact_id)
+    await agent.tx.commit()
+    return _done(request, _THREAD.format(inbox_id=inbox_id, contact_id=contact_id))
+
+
+@router.post(_THREAD + "/reopen")
+async def reopen(
+    request: Request, inbox_id: uuid.UUID, contact_id: uuid.UUID, agent: SignedIn
+) -> Response:
+    await _in_inbox(agent, inbox_id, contact_id)
+    await conversations.reopen(agent.tx, agent.principal, contact_id=contact_id)
+    await agent.tx.commit()
+    return _done(request, _THREAD.format(inbox_id=inbox_id, contact_id=contact_id))
+
+
+@router.post(_THREAD + "/notes")
+async def add_note(
+    request: Request,
+    inbox_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    agent: SignedIn,
+    body: Annotated[str, Form(max_length=4096)],
+) -> Response:
+    """A private note: shown in the thread to agents, never sent."""
+    await _in_inbox(agent, inbox_id, contact_id)
+    await conversations.add_note(agent.tx, agent.principal, contact_id=contact_id, body=body)
+    await agent.tx.commit()
+    return _done(request, _THREAD.format(inbox_id=inbox_id, contact_id=contact_id))
 
 
 @router.post("/app/inbox/{inbox_id}/contacts")

@@ -8,14 +8,21 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Request
 from starlette.responses import Response, StreamingResponse
 
+from msgboxx.core.events import EventType
+from msgboxx.live import sse, viewers
+from msgboxx.live.feed import Feed
 from msgboxx.media import service as media
 from msgboxx.media.storage import MediaStream
-from msgboxx.web.deps import MediaStoreOf
+from msgboxx.web.deps import MediaStoreOf, database
 from msgboxx.webapp import views
 from msgboxx.webapp.rendering import PageRoute, render
-from msgboxx.webapp.session import SignedIn
+from msgboxx.webapp.session import ReadingAgent, SignedIn
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+# Every kind of change a live stream names: the page listens for each (an EventSource
+# hears a named event only through a listener of that name).
+LIVE_KINDS = " ".join(kind.value for kind in EventType)
 
 
 @router.get("/app")
@@ -23,6 +30,40 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 async def home(agent: SignedIn) -> Response:
     inboxes = await views.inboxes(agent.tx, agent.principal)
     return render("inboxes.html", agent=agent, inboxes=inboxes)
+
+
+def _filters(request: Request) -> views.InboxFilters:
+    query = request.query_params
+    return views.InboxFilters(
+        show=query.get("show", "all"),
+        assignee=query.get("assignee", "all"),
+        status=query.get("status", "open"),
+        search=query.get("q", "").strip()[:200],
+    )
+
+
+@router.get("/app/inbox/{inbox_id}")
+async def inbox(request: Request, inbox_id: uuid.UUID, agent: SignedIn) -> Response:
+    filters = _filters(request)
+    found, listed = await views.inbox(agent.tx, agent.principal, inbox_id=inbox_id, filters=filters)
+    return render(
+        "inbox.html",
+        agent=agent,
+        inbox=found,
+        conversations=listed,
+        filters=filters,
+        query=request.url.query,
+        live=LIVE_KINDS,
+    )
+
+
+@router.get("/app/inbox/{inbox_id}/list")
+async def inbox_list(request: Request, inbox_id: uuid.UUID, agent: SignedIn) -> Response:
+    """The list alone, which the page fetches again when one of its conversations changed."""
+    found, listed = await views.inbox(
+        agent.tx, agent.principal, inbox_id=inbox_id, filters=_filters(request)
+    )
+    return render("_conversations.html", agent=agent, inbox=found, conversations=listed)
 
 
 @router.get("/app/inbox/{inbox_id}/c/{contact_id}")
@@ -37,6 +78,7 @@ async def conversation(
         agent=agent,
         c=shown,
         notice=request.query_params.get("notice"),
+        live=LIVE_KINDS,
     )
 
 
@@ -47,6 +89,17 @@ async def thread(inbox_id: uuid.UUID, contact_id: uuid.UUID, agent: SignedIn) ->
         agent.tx, agent.principal, inbox_id=inbox_id, contact_id=contact_id
     )
     return render("_thread.html", agent=agent, c=shown)
+
+
+@router.get("/app/live")
+async def live(request: Request, agent: ReadingAgent) -> Response:
+    """The changes of the accounts this browser's user sees, as ``GET /live`` gives them.
+
+    The page re-fetches what a change touches; nothing but ids travels here.
+    """
+    followed = await viewers.followed(database(request), agent.principal)
+    feed: Feed = request.app.state.live
+    return sse.response(feed, followed)
 
 
 @router.get("/app/media/{media_id}")

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from msgboxx.auth import service as auth
 from msgboxx.core.errors import Forbidden, Unauthorized
 from msgboxx.db.tx import Tx
-from msgboxx.web.deps import UnitOfWork
+from msgboxx.web.deps import UnitOfWork, database
 
 COOKIE = "msgboxx_session"
 LOGIN_COOKIE = "msgboxx_login"  # the sign-in form's own CSRF token (no session exists yet)
@@ -108,3 +108,26 @@ async def agent(request: Request, tx: UnitOfWork) -> Agent:
 
 
 SignedIn = Annotated[Agent, Depends(agent)]
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """The signed-in user of a long read (an event stream), which holds no connection."""
+
+    principal: auth.Principal
+
+
+async def reader(request: Request) -> Reader:
+    """The signed-in user, looked up in a short read of its own, released at once."""
+    secret = request.cookies.get(COOKIE)
+    if not secret:
+        raise SignInNeeded("sign in to use the inbox")
+    async with database(request).tx(write=False) as tx:
+        try:
+            found = await auth.principal_for_session(tx, secret=secret)
+        except Unauthorized as exc:
+            raise SignInNeeded(exc.detail) from exc
+    return Reader(found.principal)
+
+
+ReadingAgent = Annotated[Reader, Depends(reader)]

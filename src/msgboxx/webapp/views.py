@@ -5,12 +5,21 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, get_args
 
 from msgboxx.accounts import service as accounts
+from msgboxx.auth import service as auth
 from msgboxx.auth.service import Principal
 from msgboxx.contacts import service as contacts
 from msgboxx.contacts.service import Contact
+from msgboxx.conversations import service as conversations
+from msgboxx.conversations.schemas import (
+    AssigneeFilter,
+    CannedReplyOut,
+    ConversationView,
+    Show,
+    StatusFilter,
+)
 from msgboxx.core.errors import NotFound
 from msgboxx.core.wire import PageRequest
 from msgboxx.db import utcnow
@@ -22,6 +31,7 @@ from msgboxx.templates import placeholders
 from msgboxx.templates import service as templates
 from msgboxx.templates.status import TemplateStatus
 
+T = TypeVar("T", bound=str)
 THREAD_LENGTH = 200  # the latest messages of a conversation a page shows
 _BEGINNING = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -58,7 +68,9 @@ class Conversation:
     window_closes_at: datetime | None
     window_open: bool
     templates: list[TemplateChoice]
-    teamwork: Any = None
+    teamwork: ConversationView
+    canned: list[CannedReplyOut]
+    colleagues: list[tuple[uuid.UUID, str]]
 
 
 async def inbox_of_account(tx: Tx, principal: Principal, inbox_id: uuid.UUID) -> Any:
@@ -107,7 +119,7 @@ def details_of(message: MessageOut) -> list[str]:
 
 
 async def thread(tx: Tx, principal: Principal, contact: Contact) -> list[ThreadItem]:
-    """The conversation's latest messages, oldest first."""
+    """The conversation's latest messages and its private notes, oldest first."""
     found, _total = await messages.list_messages(
         tx,
         principal,
@@ -117,8 +129,32 @@ async def thread(tx: Tx, principal: Principal, contact: Contact) -> list[ThreadI
     items = [
         ThreadItem(kind="message", at=m.dateTime, message=m, details=details_of(m)) for m in found
     ]
-    items.reverse()
+    notes = await conversations.list_notes(tx, principal, contact_id=contact.id)
+    if notes:
+        authors = {user_id: email for user_id, email in await colleagues(tx, principal)}
+        oldest = min((m.dateTime for m in found), default=None)
+        items += [
+            ThreadItem(
+                kind="note",
+                at=note.createdAt,
+                note_text=note.body,
+                note_author=authors.get(note.authorId, "a former user")
+                if note.authorId
+                else "a former user",
+            )
+            for note in notes
+            # Only the notes of the stretch of thread shown.
+            if len(found) < THREAD_LENGTH or oldest is None or note.createdAt >= oldest
+        ]
+    items.sort(key=lambda item: item.at)
     return items
+
+
+async def colleagues(tx: Tx, principal: Principal) -> list[tuple[uuid.UUID, str]]:
+    """The organisation's active users: whom a conversation may be given to (the service
+    decides whether that one may take it)."""
+    users = await auth.list_users(tx, org_id=principal.org_id)
+    return [(user.id, user.email) for user in users if not user.disabled]
 
 
 async def approved_templates(
@@ -151,4 +187,43 @@ async def conversation(
         window_closes_at=closes_at,
         window_open=window.is_open(contact.last_inbound_at, now=utcnow()),
         templates=await approved_templates(tx, principal, inbox.account_id),
+        teamwork=await conversations.get_conversation(tx, principal, contact_id=contact.id),
+        canned=await conversations.list_canned_replies(tx, principal),
+        colleagues=await colleagues(tx, principal),
     )
+
+
+_SHOW: tuple[Show, ...] = get_args(Show)
+_ASSIGNEE: tuple[AssigneeFilter, ...] = get_args(AssigneeFilter)
+_STATUS: tuple[StatusFilter, ...] = get_args(StatusFilter)
+
+
+def _one_of(value: str, allowed: tuple[T, ...], default: T) -> T:
+    return next((a for a in allowed if a == value), default)
+
+
+@dataclass(frozen=True, slots=True)
+class InboxFilters:
+    """The list's filters as the page's form sends them (unknown values fall back to all)."""
+
+    show: str = "all"
+    assignee: str = "all"
+    status: str = "open"
+    search: str = ""
+
+
+async def inbox(
+    tx: Tx, principal: Principal, *, inbox_id: uuid.UUID, filters: InboxFilters
+) -> tuple[Any, list[ConversationView]]:
+    found = await accounts.get_inbox(tx, principal, inbox_id)
+    listed = await conversations.list_conversations(
+        tx,
+        principal,
+        inbox_id=inbox_id,
+        show=_one_of(filters.show, _SHOW, "all"),
+        assignee=_one_of(filters.assignee, _ASSIGNEE, "all"),
+        status=_one_of(filters.status, _STATUS, "open"),
+        search=filters.search or None,
+        limit=100,
+    )
+    return found, listed

@@ -192,18 +192,71 @@ function live() {
     for (const el of pending) refresh(el);
     pending = new Set();
   };
-  const events = new EventSource(source); // reconnects by itself
-  events.onmessage = (event) => {
-    let change;
+  const later = (el) => {
+    pending.add(el);
+    if (!timer) timer = setTimeout(flush, 30);
+  };
+  const everything = () => {
+    if (list) later(list);
+    if (thread) later(thread);
+  };
+  const changed = (event) => {
+    let change = {};
     try {
       change = JSON.parse(event.data);
-    } catch (_) {
-      return;
-    }
-    if (list) pending.add(list);
-    if (thread && (!change.contactId || change.contactId === contact)) pending.add(thread);
-    if (!timer) timer = setTimeout(flush, 50);
+    } catch (_) {}
+    if (list) later(list);
+    if (thread && (!change.contactId || change.contactId === contact)) later(thread);
   };
+  let opened = false;
+  let events = null;
+  const connect = () => {
+    events = new EventSource(source); // reconnects by itself after a lost connection
+    events.addEventListener("open", () => {
+      // Nothing is replayed on reconnect: fetch what the page shows afresh.
+      if (opened) everything();
+      opened = true;
+      document.body.dataset.liveState = "open";
+    });
+    for (const kind of (document.body.dataset.liveKinds || "").split(" ")) {
+      if (kind) events.addEventListener(kind, changed);
+    }
+    events.addEventListener("reset", () => {
+      // The stream fell behind and ends: start a new one and fetch afresh.
+      events.close();
+      everything();
+      setTimeout(connect, 200);
+    });
+    events.addEventListener("error", () => {
+      document.body.dataset.liveState = "reconnecting";
+    });
+  };
+  connect();
+}
+
+function markReadOnOpen() {
+  const bar = document.getElementById("teamwork");
+  if (!bar || bar.dataset.unread === "0") return;
+  fetch(bar.dataset.readUrl, {
+    method: "POST",
+    headers: { Accept: "application/json", "X-CSRF-Token": csrf() },
+    credentials: "same-origin",
+  });
+}
+
+function notes() {
+  const form = document.getElementById("note-form");
+  if (!form) return;
+  const body = form.querySelector("textarea");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!body.value.trim()) return;
+    showError("");
+    if (await post(form)) {
+      body.value = "";
+      await refresh(document.getElementById("thread"));
+    }
+  });
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -213,5 +266,7 @@ document.addEventListener("DOMContentLoaded", () => {
   scrollThread();
   composer();
   templatePicker();
+  notes();
+  markReadOnOpen();
   live();
 });
