@@ -6,7 +6,7 @@ import httpx
 from playwright.async_api import BrowserContext, expect
 
 from msgboxx.auth import service as auth
-from tests.support import PASSWORD
+from tests.support import PASSWORD, fresh_number
 from tests.webapp.conftest import InboxServer
 from tests.webapp.support import Team, csrf_of, sign_in
 
@@ -79,7 +79,7 @@ async def test_agent__sees_only_the_assigned_inbox_and_another_is_a_404(
     await expect(page.get_by_role("heading", name="404")).to_be_visible()
     async with team.api() as api:
         made = await api.post(
-            "/contact", json={"mobileNumber": "+447700900123", "apiAccountId": team.account_b}
+            "/contact", json={"mobileNumber": fresh_number(), "apiAccountId": team.account_b}
         )
     assert made.status_code == 201, made.text
     contact_b = made.json()["contactId"]
@@ -106,7 +106,8 @@ async def _signed_in_client(team: Team, email: str) -> httpx.AsyncClient:
 async def test_csrf__a_post_without_the_token_is_refused(team: Team) -> None:
     contact = (await team.customer_writes("Hello"))["contactId"]
     send = f"/app/inbox/{team.inbox_a}/c/{contact}/send"
-    async with await _signed_in_client(team, team.admin_email) as client:
+    client = await _signed_in_client(team, team.admin_email)
+    try:
         page = await client.get(f"/app/inbox/{team.inbox_a}/c/{contact}")
         token = csrf_of(page.text)
 
@@ -132,6 +133,8 @@ async def test_csrf__a_post_without_the_token_is_refused(team: Team) -> None:
 
         sent = await client.post(send, data={"text": "with the token", "csrf": token})
         assert sent.status_code == 303
+    finally:
+        await client.aclose()
     async with team.api() as api:
         listed = await api.get("/message", params={"contactId": contact, "direction": "Outbound"})
     assert [m["message"] for m in listed.json()["items"]] == ["with the token"]

@@ -241,6 +241,10 @@ function markReadOnOpen() {
     method: "POST",
     headers: { Accept: "application/json", "X-CSRF-Token": csrf() },
     credentials: "same-origin",
+  }).then((reply) => {
+    if (!reply.ok) return;
+    bar.dataset.unread = "0";
+    bar.querySelector(`form[action="${bar.dataset.readUrl}"]`)?.remove();
   });
 }
 
