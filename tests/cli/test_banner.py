@@ -37,6 +37,7 @@ def test_serve__prints_where_and_how_in_to_a_terminal(data_dir: Path) -> None:
         os.close(leader)
     text = seen.decode()
     assert f"http://127.0.0.1:{port}/docs" in text
+    assert f"http://127.0.0.1:{port}/app/" in text  # the agents' web inbox
     assert "demo@msgboxx.local / demo-password" in text
 
 

@@ -24,6 +24,7 @@ def banner(settings: Settings, *, host: str, port: int) -> str:
     url = f"http://{shown}:{port}"
     lines = [
         f"msgboxx {__version__} starting on {url}",
+        f"  web inbox    {url}/app/",
         f"  API docs     {url}/docs",
         f"  store        {describe(settings)}",
         f"  channel      {settings.channel}",
