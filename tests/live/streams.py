@@ -26,9 +26,7 @@ class LiveStream:
     subscription is in place, so every change committed later must arrive.
     """
 
-    def __init__(
-        self, client: httpx.AsyncClient, path: str = "/live", **params: str
-    ) -> None:
+    def __init__(self, client: httpx.AsyncClient, path: str = "/live", **params: str) -> None:
         self._client = client
         self._path = path
         self._params = params

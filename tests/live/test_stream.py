@@ -133,7 +133,7 @@ async def test_account_filter__only_that_accounts_changes(tenant: Tenant) -> Non
 async def test_account_filter__an_account_not_visible_is_404(
     tenant: Tenant, other_tenant: Tenant
 ) -> None:
-    email, agent = await tenant.add_user(role="agent")  # assigned to nothing
+    _email, agent = await tenant.add_user(role="agent")  # assigned to nothing
     try:
         for client, account in (
             (tenant.api, other_tenant.account_id),

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator
@@ -37,6 +38,8 @@ from msgboxx.live.changes import Change, decode, encode
 log = logging.getLogger(__name__)
 
 CHANNEL = "msgboxx_live"
+# The feed's connection's name in pg_stat_activity, followed by the process id.
+APPLICATION_NAME = "msgboxx-live"
 # Changes waiting for the feed's connection (lost, being made again); past it they are
 # dropped, and the other processes' viewers miss them as after any lost notification.
 PENDING_LIMIT = 10_000
@@ -219,11 +222,12 @@ class Feed:
     async def _run(self, url: str) -> None:
         """Keep the connection: send what commits publish, hear the others; re-made when lost."""
         dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        name = f"{APPLICATION_NAME} {os.getpid()}"  # which process, in pg_stat_activity
         first = True
         while True:
             connection = None
             try:
-                connection = await asyncpg.connect(dsn)
+                connection = await asyncpg.connect(dsn, server_settings={"application_name": name})
                 connection.add_termination_listener(lambda _connection: self._stir.set())
                 if self._listen:
                     await connection.add_listener(CHANNEL, self._notified)
