@@ -88,13 +88,18 @@ def _packed(change: Change) -> list[object]:
     ]
 
 
+def payload_prefix(origin: str) -> str:
+    """How every payload of ``origin`` begins: a process skips its own without reading them."""
+    return '{"o":' + orjson.dumps(origin).decode() + ',"c":['
+
+
 def encode(origin: str, changes: Sequence[Change]) -> Iterator[str]:
     """Notification payloads carrying ``changes``, each under PostgreSQL's limit.
 
     ``{"o": origin, "c": [[account, kind, contact, resource, at µs], ...]}``, ids as
     32 hex digits: a process knows its own notifications by ``origin``.
     """
-    head = '{"o":' + orjson.dumps(origin).decode() + ',"c":['
+    head = payload_prefix(origin)
     parts: list[str] = []
     size = len(head) + 2
     for change in changes:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator
@@ -32,14 +33,18 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from msgboxx.db.tx import Said
-from msgboxx.live.changes import Change, decode, encode
+from msgboxx.live.changes import Change, decode, encode, payload_prefix
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "msgboxx_live"
+# The feed's connection's name in pg_stat_activity, followed by the process id.
+APPLICATION_NAME = "msgboxx-live"
 # Changes waiting for the feed's connection (lost, being made again); past it they are
 # dropped, and the other processes' viewers miss them as after any lost notification.
 PENDING_LIMIT = 10_000
+# How long a commit's changes wait for others to share their notification.
+GATHER_SECONDS = 0.02
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +114,7 @@ class Feed:
         retry_every: float = 1.0,
     ) -> None:
         self.origin = uuid.uuid4().hex[:16]  # tells this process's notifications from others'
+        self._own = payload_prefix(self.origin)
         self._url = None if database_url.startswith("sqlite") else database_url
         self._listen = listen
         self._buffer = buffer
@@ -208,22 +214,25 @@ class Feed:
             self._task = None
 
     def _notified(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
+        if payload.startswith(self._own) or not self._viewers:
+            return  # this process's own (delivered at its commit), or no one to tell
         try:
             origin, changes = decode(payload)
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("a live notification could not be read", extra={"error": str(exc)})
             return
-        if origin != self.origin and self._viewers:
+        if origin != self.origin:
             self._deliver(changes)
 
     async def _run(self, url: str) -> None:
         """Keep the connection: send what commits publish, hear the others; re-made when lost."""
         dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        name = f"{APPLICATION_NAME} {os.getpid()}"  # which process, in pg_stat_activity
         first = True
         while True:
             connection = None
             try:
-                connection = await asyncpg.connect(dsn)
+                connection = await asyncpg.connect(dsn, server_settings={"application_name": name})
                 connection.add_termination_listener(lambda _connection: self._stir.set())
                 if self._listen:
                     await connection.add_listener(CHANNEL, self._notified)
@@ -234,6 +243,9 @@ class Feed:
                 self._connected.set()
                 while not connection.is_closed():
                     await self._stir.wait()
+                    # Commits close together share a notification: a round trip each
+                    # cost the API more than the rest of the feed (docs/architecture.md).
+                    await asyncio.sleep(GATHER_SECONDS)
                     self._stir.clear()
                     await self._send(connection)
                 log.warning("live feed connection lost")
