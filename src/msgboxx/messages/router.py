@@ -37,7 +37,7 @@ router = AliasedRouter(singular="/message", plural="/messages", tags=["Messages"
                 "closed (type ends in session-window-closed; send a template through "
                 "/broadcast), the contact is not of this API account, media.mediaId is "
                 "not of the kind media.type, media.url cannot be fetched or leads to a "
-                "private address, or the "
+                "private address, sendAt is not in the next 30 days, or the "
                 "Idempotency-Key was used with another body (idempotency-key-reused)",
             }
         ),
@@ -70,6 +70,7 @@ async def send_message(
             text=body.message,
             media=body.media,
             fetching=fetching,
+            send_at=body.sendAt,
         )
         metrics.MESSAGES_ACCEPTED.inc()
         return accepted

@@ -28,7 +28,14 @@ from msgboxx.messages.accepting import (
 )
 from msgboxx.messages.erasure import erase_text_of_contact
 from msgboxx.messages.inbound import announce_media, record_inbound
-from msgboxx.messages.queue import MEDIA_LANE, first_due, free_leases, lease, numbers_with_due
+from msgboxx.messages.queue import (
+    MEDIA_LANE,
+    first_due,
+    free_leases,
+    lease,
+    next_due_at,
+    numbers_with_due,
+)
 from msgboxx.messages.reports import (
     HandedOff,
     Report,
@@ -39,6 +46,7 @@ from msgboxx.messages.reports import (
     record_sends,
 )
 from msgboxx.messages.rows import Due, MessageRow, Recipient
+from msgboxx.messages.schedule import why_not_now
 from msgboxx.messages.schemas import MessageFilters, MessageOut
 from msgboxx.messages.status import status_changes
 
@@ -65,6 +73,7 @@ __all__ = [
     "get",
     "lease",
     "list_messages",
+    "next_due_at",
     "numbers_with_due",
     "recipient",
     "record_inbound",
@@ -72,6 +81,7 @@ __all__ = [
     "send_session",
     "status_changes",
     "views",
+    "why_not_now",
 ]
 
 
