@@ -12,9 +12,9 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy import (
-    Alias,
     BindParameter,
     ColumnElement,
+    FromClause,
     Table,
     TextClause,
     and_,
@@ -42,7 +42,7 @@ def _due() -> ColumnElement[bool]:
     return and_(_m.next_attempt_at <= now, or_(_m.lease_until.is_(None), _m.lease_until < now))
 
 
-def line_at(messages: Table | Alias) -> ColumnElement[datetime]:
+def line_at(messages: FromClause) -> ColumnElement[datetime]:
     """A message's place in its contact's line: when it is due to go out first.
 
     A scheduled message's ``send_at``, any other's accept time: a message
@@ -105,7 +105,9 @@ _LEASE = Prepared(
 )
 
 
-_NEXT_DUE = Prepared(select(func.min(_m.next_attempt_at)).where(_m.next_attempt_at > bindparam("now")))
+_NEXT_DUE = Prepared(
+    select(func.min(_m.next_attempt_at)).where(_m.next_attempt_at > bindparam("now"))
+)
 
 
 async def next_due_at(tx: Tx, *, now: datetime) -> datetime | None:

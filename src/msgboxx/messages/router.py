@@ -93,3 +93,23 @@ async def list_messages(
 @router.get("/message/{messageId}", response_model=MessageOut, operation_id="getMessage")
 async def get_message(messageId: uuid.UUID, tx: UnitOfWork, user: CurrentUser) -> Response:
     return answer(await service.get(tx, user, messageId))
+
+
+@router.post(
+    "/message/{messageId}/cancel",
+    response_model=MessageOut,
+    operation_id="cancelMessage",
+    responses=openapi.problems(
+        {
+            404: "The message is unknown or not visible to this user",
+            409: "The message was not scheduled (sendAt), or it is going out or has gone "
+            "out: it can no longer be cancelled",
+        }
+    ),
+)
+async def cancel_message(messageId: uuid.UUID, tx: UnitOfWork, user: CurrentUser) -> Response:
+    """(Extension) Cancel a scheduled message before its sendAt: it becomes Failed with
+    failureReason "cancelled". Cancelling it again answers the same."""
+    cancelled = await service.cancel(tx, user, messageId)
+    await tx.commit()
+    return answer(cancelled)

@@ -26,6 +26,7 @@ from msgboxx.messages.accepting import (
     recipient,
     send_session,
 )
+from msgboxx.messages.cancelling import cancel
 from msgboxx.messages.erasure import erase_text_of_contact
 from msgboxx.messages.inbound import announce_media, record_inbound
 from msgboxx.messages.queue import (
@@ -65,6 +66,7 @@ __all__ = [
     "apply_reports",
     "awaiting_reports",
     "by_provider_id",
+    "cancel",
     "conversation_id",
     "enqueue",
     "erase_text_of_contact",
