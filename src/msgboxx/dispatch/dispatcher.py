@@ -147,7 +147,10 @@ class Dispatcher(RoundLoop):
         """
         room = self.settings.dispatch_max_in_flight - self._in_flight
         if room <= 0:
-            return 0  # each batch wakes us as it finishes
+            # Each batch wakes us as it finishes, and the claim then reads the next
+            # due time afresh; a stale one, passed meanwhile, would spin the loop.
+            self._next_due_at = None
+            return 0
         now = utcnow()
         lease = timedelta(seconds=self.settings.dispatch_lease_seconds)
         async with self.db.tx(write=True) as tx:
