@@ -65,4 +65,5 @@ def test_view__shows_the_row_under_the_api_names() -> None:
         "readAt": None,
         "failedAt": None,
         "failureReason": None,
+        "sendAt": None,
     }

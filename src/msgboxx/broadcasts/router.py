@@ -31,7 +31,8 @@ router = AliasedRouter(singular="/broadcast", plural="/broadcasts", tags=["Broad
                 422: "Invalid fields, or a business rule: the template is not Approved or "
                 "not of this API account, the message is not the template with every "
                 "placeholder filled (or the parameters do not fit it), the contact has "
-                "unsubscribed or is not of this API account, or the Idempotency-Key was "
+                "unsubscribed or is not of this API account, sendAt is not in the next 30 "
+                "days, or the Idempotency-Key was "
                 "used with another body (idempotency-key-reused)",
             }
         ),
@@ -50,6 +51,7 @@ async def send_broadcast(
             message=body.message,
             parameters=body.parameters,
             media=body.media,
+            send_at=body.sendAt,
         )
         metrics.MESSAGES_ACCEPTED.inc()
         return sent

@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from msgboxx.broadcasts.models import Broadcast
 from msgboxx.core.wire import ApiModel, Timestamp
-from msgboxx.messages.schemas import MessageOut
+from msgboxx.messages.schemas import MessageOut, SendAt
 from msgboxx.messages.status import MessageStatus
 
 
@@ -23,6 +23,8 @@ class BroadcastOut(ApiModel):
     dateTime: Timestamp
     templateId: uuid.UUID | None
     inboxId: uuid.UUID
+    # Extension: when a scheduled broadcast's message is due (its message's sendAt).
+    sendAt: Timestamp | None = None
 
     @classmethod
     def of(cls, broadcast: Broadcast, message: MessageOut | None = None) -> BroadcastOut:
@@ -37,6 +39,7 @@ class BroadcastOut(ApiModel):
             dateTime=broadcast.created_at,
             templateId=broadcast.template_id,
             inboxId=broadcast.inbox_id,
+            sendAt=message.sendAt if message is not None else None,
         )
 
 
@@ -68,6 +71,8 @@ class BroadcastCreate(ApiModel):
     parameters: list[str] | None = Field(default=None, max_length=100)
     # Extension: the media of a template whose header is media (headerType).
     media: HeaderMedia | None = None
+    # Extension: send the template at this time instead of at once.
+    sendAt: SendAt | None = None
 
     @model_validator(mode="after")
     def _parameters_are_text(self) -> BroadcastCreate:

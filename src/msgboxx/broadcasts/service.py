@@ -15,7 +15,7 @@ from msgboxx.auth.service import Principal
 from msgboxx.broadcasts import store
 from msgboxx.broadcasts.models import Broadcast
 from msgboxx.broadcasts.schemas import BroadcastOut, HeaderMedia
-from msgboxx.contacts.status import ContactStatus
+from msgboxx.contacts.status import UNSUBSCRIBED_REASON, ContactStatus
 from msgboxx.core.errors import NotFound, Unprocessable
 from msgboxx.core.wire import PageRequest
 from msgboxx.db import utcnow
@@ -37,16 +37,16 @@ async def send(
     message: str | None,
     parameters: list[str] | None,
     media: HeaderMedia | None = None,
+    send_at: datetime | None = None,
 ) -> BroadcastOut:
     """Queue the template, filled in, to a contact who has not unsubscribed.
 
     A template whose header is media takes it here (an upload, of the header's kind).
+    With ``send_at`` it goes out then, if the contact has not unsubscribed by then.
     """
     to = await messages.recipient(tx, principal, account_id=account_id, contact_id=contact_id)
     if to.status == ContactStatus.unsubscribed:
-        raise Unprocessable.for_field(
-            "contactId", "the contact has unsubscribed and may not receive broadcasts"
-        )
+        raise Unprocessable.for_field("contactId", UNSUBSCRIBED_REASON)
     filled = await templates.fill_for_broadcast(
         tx, template_id=template_id, account_id=account_id, message=message, parameters=parameters
     )
@@ -72,7 +72,7 @@ async def send(
         template_parameters=filled.parameters,
         media=header,
     )
-    queued = await messages.enqueue(tx, to=to, content=content, now=now)
+    queued = await messages.enqueue(tx, to=to, content=content, now=now, send_at=send_at)
     broadcast = Broadcast(
         account_id=account_id,
         inbox_id=to.inbox_id,

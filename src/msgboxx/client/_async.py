@@ -253,16 +253,26 @@ class Messages(_Resource):
         api_account_id: Id,
         contact_id: Id,
         message: str,
+        send_at: datetime | None = None,
         idempotency_key: str | None = None,
     ) -> Message:
-        """Send a session message (inside the contact's 24-hour window); normally Pending."""
+        """Send a session message (inside the contact's 24-hour window); normally Pending.
+
+        ``send_at`` (an aware time; a naive one is read as UTC) schedules it: it
+        stays Pending until then, and fails then if the window has closed.
+        """
         call = calls.message_send(
             api_account_id=api_account_id,
             contact_id=contact_id,
             message=message,
+            send_at=send_at,
             idempotency_key=idempotency_key,
         )
         return await self._client._one(Message, call)
+
+    async def cancel(self, message_id: Id) -> Message:
+        """Cancel a scheduled message not yet sent: it becomes Failed, reason "cancelled"."""
+        return await self._client._one(Message, calls.message_cancel(message_id))
 
     async def get(self, message_id: Id) -> Message:
         return await self._client._one(Message, calls.message_get(message_id))
@@ -314,15 +324,20 @@ class Broadcasts(_Resource):
         template_id: Id,
         parameters: Sequence[str] | None = None,
         message: str | None = None,
+        send_at: datetime | None = None,
         idempotency_key: str | None = None,
     ) -> Broadcast:
-        """Send an approved template, filled in by ``parameters`` (or the whole ``message``)."""
+        """Send an approved template, filled in by ``parameters`` (or the whole ``message``).
+
+        ``send_at`` schedules it (an aware time; a naive one is read as UTC).
+        """
         call = calls.broadcast_send(
             api_account_id=api_account_id,
             contact_id=contact_id,
             template_id=template_id,
             message=message,
             parameters=parameters,
+            send_at=send_at,
             idempotency_key=idempotency_key,
         )
         return await self._client._one(Broadcast, call)

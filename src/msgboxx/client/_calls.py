@@ -76,14 +76,25 @@ def contact_delete(contact_id: Id) -> Call:
 
 
 def message_send(
-    *, api_account_id: Id, contact_id: Id, message: str, idempotency_key: str | None
+    *,
+    api_account_id: Id,
+    contact_id: Id,
+    message: str,
+    send_at: datetime | None = None,
+    idempotency_key: str | None,
 ) -> Call:
     return Call(
         "POST",
         "/message",
-        json=body(apiAccountId=api_account_id, contactId=contact_id, message=message),
+        json=body(
+            apiAccountId=api_account_id, contactId=contact_id, message=message, sendAt=send_at
+        ),
         idempotency_key=idempotency_key,
     )
+
+
+def message_cancel(message_id: Id) -> Call:
+    return Call("POST", f"/message/{message_id}/cancel")
 
 
 def message_get(message_id: Id) -> Call:
@@ -128,6 +139,7 @@ def broadcast_send(
     template_id: Id,
     message: str | None,
     parameters: Sequence[str] | None,
+    send_at: datetime | None = None,
     idempotency_key: str | None,
 ) -> Call:
     return Call(
@@ -139,6 +151,7 @@ def broadcast_send(
             templateId=template_id,
             message=message,
             parameters=list(parameters) if parameters is not None else None,
+            sendAt=send_at,
         ),
         idempotency_key=idempotency_key,
     )

@@ -63,6 +63,8 @@ class Message(Record):
     read_at: datetime | None = None
     failed_at: datetime | None = None
     failure_reason: str | None = None
+    # When a scheduled message is due; None for one sent at once.
+    send_at: datetime | None = None
 
 
 class Template(Record):
@@ -87,6 +89,7 @@ class Broadcast(Record):
     message: str | None = None
     status: str | None = None
     date_time: datetime = _CREATED
+    send_at: datetime | None = None
 
 
 class Webhook(Record):

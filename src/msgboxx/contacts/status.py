@@ -9,3 +9,7 @@ class ContactStatus(enum.StrEnum):
     subscribed = "Subscribed"
     presubscribed = "Presubscribed"
     unsubscribed = "Unsubscribed"
+
+
+# Why an unsubscribed contact is sent no template: at accept, and when a scheduled one falls due.
+UNSUBSCRIBED_REASON = "the contact has unsubscribed and may not receive broadcasts"

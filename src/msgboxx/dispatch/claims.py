@@ -45,6 +45,9 @@ class Claim:
     message_ids: list[uuid.UUID]
     # When a number with due messages is at its rate: seconds until it may send again.
     retry_in: float | None = None
+    # When the claim left room: the time the next message not yet due becomes due
+    # (a scheduled one, or a retry), so the dispatcher wakes for it on time.
+    next_due_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +136,9 @@ async def claim_messages(
         )
         await _advance_recipients(tx, rows, now=now, interval=pacing.pair_interval)
         claimed.extend(ids)
-    return Claim(claimed, retry_in)
+    # A full claim sends the dispatcher into its next round at once: no need to look.
+    next_due = None if len(claimed) >= limit else await messages.next_due_at(tx, now=now)
+    return Claim(claimed, retry_in, next_due)
 
 
 async def _advance_recipients(

@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import functools
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from msgboxx.channels.registry import ChannelRegistry
 from msgboxx.core.loop import RoundLoop
@@ -64,6 +64,8 @@ class Dispatcher(RoundLoop):
         self.sender = BatchSender(db, channels, settings, media_store=media_store)
         self._next_sweep = 0.0
         self._paced_for: float | None = None
+        # When the next scheduled message (or retry) becomes due, as the last claim read it.
+        self._next_due_at: datetime | None = None
         self.pacing = claims.Pacing(
             number_rate=settings.number_throughput,
             number_burst=timedelta(seconds=settings.number_burst_seconds),
@@ -105,6 +107,8 @@ class Dispatcher(RoundLoop):
         idle = self.settings.dispatch_poll_interval
         if self._paced_for is not None:  # a number is at its rate: come back on time
             idle = max(0.001, min(idle, self._paced_for))
+        if self._next_due_at is not None:  # a scheduled message falls due: be there
+            idle = max(0.001, min(idle, (self._next_due_at - utcnow()).total_seconds()))
         return idle
 
     def again_at_once(self, found: int) -> bool:
@@ -143,7 +147,10 @@ class Dispatcher(RoundLoop):
         """
         room = self.settings.dispatch_max_in_flight - self._in_flight
         if room <= 0:
-            return 0  # each batch wakes us as it finishes
+            # Each batch wakes us as it finishes, and the claim then reads the next
+            # due time afresh; a stale one, passed meanwhile, would spin the loop.
+            self._next_due_at = None
+            return 0
         now = utcnow()
         lease = timedelta(seconds=self.settings.dispatch_lease_seconds)
         async with self.db.tx(write=True) as tx:
@@ -157,6 +164,7 @@ class Dispatcher(RoundLoop):
             )
             await tx.commit()
         self._paced_for = claim.retry_in
+        self._next_due_at = claim.next_due_at
         if not claim.message_ids:
             return 0
         work = await self.sender.load(claim.message_ids)

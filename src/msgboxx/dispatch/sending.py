@@ -104,11 +104,23 @@ def work_of(
 ) -> list[Work]:
     """What to do with each claimed message, in the order claimed."""
     work: list[Work] = []
+    now = utcnow()
     for item in claimed:
         if item.text is None:  # erasure blanks the text of every message of the contact
             error = SendError("the contact was erased", code="erased", retryable=False)
             work.append(after_failure(item.message_id, item.attempts, error, settings=settings))
             continue
+        if item.send_at is not None:  # scheduled: what held at accept must hold now
+            refused = messages.why_not_now(
+                template=item.kind == "template",
+                last_inbound_at=item.last_inbound_at,
+                contact_status=item.contact_status,
+                now=now,
+            )
+            if refused is not None:
+                error = SendError(refused.detail, code=refused.slug, retryable=False)
+                work.append(after_failure(item.message_id, item.attempts, error, settings=settings))
+                continue
         if item.to_number is None:
             error = SendError(
                 "the contact has no phone number, only a WhatsApp user id;"

@@ -109,6 +109,11 @@ class ClaimedMessage:
     kind: str = "text"
     content: dict[str, Any] | None = None
     media_id: uuid.UUID | None = None
+    # A scheduled message's due time, and what it is checked against when it falls
+    # due (``messages.schedule``): the contact's window and consent as they are now.
+    send_at: datetime | None = None
+    last_inbound_at: datetime | None = None
+    contact_status: str | None = None
 
 
 # Prepared once: every batch runs it (on rows: a model per message cost more
@@ -129,6 +134,9 @@ _CLAIMED = Prepared(
         Message.kind,
         Message.content,
         Message.media_id,
+        Message.send_at,
+        Contact.last_inbound_at,
+        Contact.status,
     )
     .join(ApiAccount, ApiAccount.id == Message.account_id)
     .outerjoin(Contact, Contact.id == Message.contact_id)

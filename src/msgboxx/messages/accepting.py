@@ -18,7 +18,7 @@ from msgboxx.db.tx import Tx, Work
 from msgboxx.media import links
 from msgboxx.media import service as media_service
 from msgboxx.media.storage import MediaStore
-from msgboxx.messages import shown, store, window
+from msgboxx.messages import schedule, shown, store, window
 from msgboxx.messages.rows import MessageRow, Recipient
 from msgboxx.messages.schemas import OUTBOUND, MediaSend, MessageOut
 from msgboxx.messages.status import MessageStatus
@@ -74,13 +74,16 @@ async def send_session(
     text: str | None,
     media: MediaSend | None = None,
     fetching: UrlFetching | None = None,
+    send_at: datetime | None = None,
 ) -> MessageOut:
     """Accept a free-form message, or media; only inside the contact's 24-hour window.
 
     The contact is named by its id, or by its number on the account: that costs
     a lookup more, so only a send that gives a number makes it. Media is an
     upload of the caller's organisation, or a url fetched into the store before
-    the message is accepted (with no connection held meanwhile).
+    the message is accepted (with no connection held meanwhile). With
+    ``send_at`` (extension) it is queued to go out then (``messages.schedule``);
+    the window must be open now, and is checked again at ``send_at``.
     """
     if contact_id is None:
         assert mobile_number is not None  # the schema requires one of the two
@@ -90,9 +93,11 @@ async def send_session(
     to = await recipient(tx, principal, account_id=account_id, contact_id=contact_id)
     now = utcnow()
     window.ensure_open(to.last_inbound_at, now=now)
+    if send_at is not None:
+        schedule.ensure_schedulable(send_at, now=now)
     if media is None:
         assert text is not None  # the schema requires one of the two
-        _row, accepted = await _queue(tx, to=to, content=Outbound(text), now=now)
+        _row, accepted = await _queue(tx, to=to, content=Outbound(text), now=now, send_at=send_at)
         return accepted
     caption = text if text is not None else media.caption
     if media.mediaId is not None:
@@ -100,7 +105,7 @@ async def send_session(
             tx, principal, media.mediaId, kind=media.type, account_id=account_id
         )
         outbound = _media_outbound(media, caption, record)
-        _row, accepted = await _queue(tx, to=to, content=outbound, now=now)
+        _row, accepted = await _queue(tx, to=to, content=outbound, now=now, send_at=send_at)
         return accepted
     assert media.url is not None and fetching is not None
     # Nothing is written yet: end the transaction, so that no connection (on
@@ -128,7 +133,7 @@ async def send_session(
             contact_id=to.contact_id,
         )
         _row, accepted = await _queue(
-            tx, to=to, content=_media_outbound(media, caption, record), now=now
+            tx, to=to, content=_media_outbound(media, caption, record), now=now, send_at=send_at
         )
     except BaseException:
         await media_service.discard(fetching.media_store, stored)
@@ -159,20 +164,25 @@ class Outbound:
     media: Media | None = None
 
 
-async def enqueue(tx: Tx, *, to: Recipient, content: Outbound, now: datetime) -> MessageRow:
-    """Add an outbound message as Pending and due now; the caller commits.
+async def enqueue(
+    tx: Tx, *, to: Recipient, content: Outbound, now: datetime, send_at: datetime | None = None
+) -> MessageRow:
+    """Add an outbound message as Pending, due now or at ``send_at``; the caller commits.
 
     For callers that record something of their own about it (a broadcast links
-    the message by its id, and shows its text and status).
+    the message by its id, and shows its text and status). ``send_at`` is
+    checked here (``messages.schedule``): every way in keeps the one rule.
     """
-    row, _accepted = await _queue(tx, to=to, content=content, now=now)
+    if send_at is not None:
+        schedule.ensure_schedulable(send_at, now=now)
+    row, _accepted = await _queue(tx, to=to, content=content, now=now, send_at=send_at)
     return row
 
 
 async def _queue(
-    tx: Tx, *, to: Recipient, content: Outbound, now: datetime
+    tx: Tx, *, to: Recipient, content: Outbound, now: datetime, send_at: datetime | None = None
 ) -> tuple[MessageRow, MessageOut]:
-    """Insert an outbound message, Pending and due now; its row and its API view.
+    """Insert an outbound message, Pending and due now (or at ``send_at``); its row and view.
 
     The row is inserted directly and the view built from it, making no ORM
     model: every accepted message takes this path, and the unit of work and the
@@ -199,11 +209,12 @@ async def _queue(
         read_at=None,
         failed_at=None,
         attempts=0,
-        next_attempt_at=now,
+        next_attempt_at=send_at or now,
         lease_until=None,
         lease_owner=None,
         content=content.content,
         media_id=content.media.id if content.media is not None else None,
+        send_at=send_at,
     )
     await store.add_outbound(tx, row)
     await conversations.record_activity(

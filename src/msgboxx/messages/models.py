@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, PrimaryKeyConstraint, String, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, PrimaryKeyConstraint, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from msgboxx.db import Base, UTCDateTime, new_id, utcnow
@@ -59,11 +59,12 @@ class Message(Base):
             sqlite_where=text("media_id IS NOT NULL"),
             postgresql_where=text("media_id IS NOT NULL"),
         ),
-        # What is still queued for each contact, in order: keeps per-contact order cheap.
+        # What is still queued for each contact, in its line's order (LINE_AT): keeps
+        # per-contact order cheap. An expression, the claim's own, so both databases use it.
         Index(
             "ix_messages_contact_queue",
             "contact_id",
-            "created_at",
+            func.coalesce(text("send_at"), text("created_at")),
             sqlite_where=text("next_attempt_at IS NOT NULL"),
             postgresql_where=text("next_attempt_at IS NOT NULL"),
         ),
@@ -102,6 +103,10 @@ class Message(Base):
     media_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("media.id", ondelete="SET NULL", name="fk_messages_media_id_media")
     )
+    # (Extension) When a scheduled message is due: its first attempt, and its place in
+    # its contact's line (a scheduled message waits behind nothing accepted before it
+    # is due, and blocks nothing meanwhile). None: sent as soon as accepted.
+    send_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PendingStatusReport(Base):

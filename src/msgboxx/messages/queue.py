@@ -20,6 +20,11 @@ async def numbers_with_due(tx: Tx, *, now: datetime) -> list[uuid.UUID]:
     return await store.numbers_with_due(tx, now=now)
 
 
+async def next_due_at(tx: Tx, *, now: datetime) -> datetime | None:
+    """When the next queued message not due yet becomes due (scheduled, or a retry's wait)."""
+    return await store.next_due_at(tx, now=now)
+
+
 async def first_due(
     tx: Tx,
     *,

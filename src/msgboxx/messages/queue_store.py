@@ -14,11 +14,13 @@ from typing import cast
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    FromClause,
     Table,
     TextClause,
     and_,
     bindparam,
     exists,
+    func,
     or_,
     select,
     text,
@@ -40,16 +42,25 @@ def _due() -> ColumnElement[bool]:
     return and_(_m.next_attempt_at <= now, or_(_m.lease_until.is_(None), _m.lease_until < now))
 
 
+def line_at(messages: FromClause) -> ColumnElement[datetime]:
+    """A message's place in its contact's line: when it is due to go out first.
+
+    A scheduled message's ``send_at``, any other's accept time: a message
+    scheduled for tomorrow holds back none of today's, and scheduled ones keep
+    their order among themselves by ``send_at``. The index
+    ``ix_messages_contact_queue`` is on this very expression.
+    """
+    return func.coalesce(messages.c.send_at, messages.c.created_at)
+
+
 def _first_in_line() -> ColumnElement[bool]:
-    """No earlier message to the same contact is still queued: order is kept per contact."""
+    """No message earlier in line to the same contact is still queued: order is kept per contact."""
     earlier = _MESSAGES.alias("earlier")
+    mine, theirs = line_at(_MESSAGES), line_at(earlier)
     return ~exists().where(
         earlier.c.contact_id == _m.contact_id,
         earlier.c.next_attempt_at.is_not(None),
-        or_(
-            earlier.c.created_at < _m.created_at,
-            and_(earlier.c.created_at == _m.created_at, earlier.c.id < _m.id),
-        ),
+        or_(theirs < mine, and_(theirs == mine, earlier.c.id < _m.id)),
     )
 
 
@@ -92,6 +103,17 @@ _LEASE = Prepared(
         lease_until=bindparam("until"), lease_owner=bindparam("owner"), attempts=_m.attempts + 1
     )
 )
+
+
+_NEXT_DUE = Prepared(
+    select(func.min(_m.next_attempt_at)).where(_m.next_attempt_at > bindparam("now"))
+)
+
+
+async def next_due_at(tx: Tx, *, now: datetime) -> datetime | None:
+    """When the next message not yet due becomes due (a schedule or a retry); None if none."""
+    found = await _NEXT_DUE.first(tx, {"now": now})
+    return found[0] if found is not None else None
 
 
 async def numbers_with_due(tx: Tx, *, now: datetime) -> list[uuid.UUID]:

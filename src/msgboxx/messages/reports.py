@@ -62,7 +62,7 @@ def _moved(row: MessageRow, status: MessageStatus, at: datetime, reason: str | N
     return changed(row, status_changes(current, status, at=at, failure_reason=reason))
 
 
-def _announce(tx: Tx, row: MessageRow, media: Mapping[uuid.UUID, Media]) -> None:
+def announce(tx: Tx, row: MessageRow, media: Mapping[uuid.UUID, Media]) -> None:
     """Every transition is announced to webhook subscribers, in the same transaction."""
     snapshot = shown.view_of(row, media)
     tx.emit(account_id=row.account_id, event_type=EventType.message_status, data=snapshot)
@@ -108,7 +108,7 @@ async def apply_reports(tx: Tx, reports: Sequence[Report]) -> int:
         message = _moved(message, report.status, report.at, report.failure_reason)
         rows[report.provider_message_id] = changed[message.id] = message
         applied += 1
-        _announce(tx, message, media)
+        announce(tx, message, media)
     if held:
         await _hold(tx, held)
     await store.set_statuses(tx, list(changed.values()))
@@ -170,7 +170,7 @@ async def record_sends(
             )
         message = rows[message.id] = changed(message, changes)
         if moved is not None:
-            _announce(tx, message, media)
+            announce(tx, message, media)
         written.append(message)
     await store.set_recorded(tx, written)
     sent = [o.provider_message_id for o in recorded if o.provider_message_id is not None]

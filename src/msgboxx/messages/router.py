@@ -37,7 +37,7 @@ router = AliasedRouter(singular="/message", plural="/messages", tags=["Messages"
                 "closed (type ends in session-window-closed; send a template through "
                 "/broadcast), the contact is not of this API account, media.mediaId is "
                 "not of the kind media.type, media.url cannot be fetched or leads to a "
-                "private address, or the "
+                "private address, sendAt is not in the next 30 days, or the "
                 "Idempotency-Key was used with another body (idempotency-key-reused)",
             }
         ),
@@ -70,6 +70,7 @@ async def send_message(
             text=body.message,
             media=body.media,
             fetching=fetching,
+            send_at=body.sendAt,
         )
         metrics.MESSAGES_ACCEPTED.inc()
         return accepted
@@ -92,3 +93,23 @@ async def list_messages(
 @router.get("/message/{messageId}", response_model=MessageOut, operation_id="getMessage")
 async def get_message(messageId: uuid.UUID, tx: UnitOfWork, user: CurrentUser) -> Response:
     return answer(await service.get(tx, user, messageId))
+
+
+@router.post(
+    "/message/{messageId}/cancel",
+    response_model=MessageOut,
+    operation_id="cancelMessage",
+    responses=openapi.problems(
+        {
+            404: "The message is unknown or not visible to this user",
+            409: "The message was not scheduled (sendAt), or it is going out or has gone "
+            "out: it can no longer be cancelled",
+        }
+    ),
+)
+async def cancel_message(messageId: uuid.UUID, tx: UnitOfWork, user: CurrentUser) -> Response:
+    """(Extension) Cancel a scheduled message before its sendAt: it becomes Failed with
+    failureReason "cancelled". Cancelling it again answers the same."""
+    cancelled = await service.cancel(tx, user, messageId)
+    await tx.commit()
+    return answer(cancelled)

@@ -51,6 +51,8 @@ class MessageRow(NamedTuple):
     # Structured content (a location, a Flow reply, ...) and the media, if any.
     content: dict[str, Any] | None = None
     media_id: uuid.UUID | None = None
+    # When a scheduled message is due (None: at once).
+    send_at: datetime | None = None
 
 
 COLUMNS: tuple[str, ...] = MessageRow._fields

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, JsonValue, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    ConfigDict,
+    Field,
+    JsonValue,
+    field_validator,
+    model_validator,
+)
 from typing_extensions import TypeAliasType
 
 from msgboxx.core.wire import ApiModel, DateOrInstant, Timestamp, as_utc, field_error
@@ -60,6 +67,9 @@ class MessageOut(ApiModel):
     readAt: Timestamp | None
     failedAt: Timestamp | None
     failureReason: str | None
+    # Extension: when a scheduled message is (or was) due to go out; null when sent
+    # as soon as accepted.
+    sendAt: Timestamp | None = None
     # Extensions, shown only on messages that have them: text-only clients see
     # the original shape. ``content`` holds a location's coordinates, a Flow
     # reply's data, a reaction...; ``media`` the image, document, ... it carries.
@@ -97,9 +107,23 @@ _FIELDS, _COLUMNS = zip(
     ("readAt", "read_at"),
     ("failedAt", "failed_at"),
     ("failureReason", "failure_reason"),
+    ("sendAt", "send_at"),
     strict=True,
 )
 _SHOWN = values_of(*_COLUMNS)
+
+
+# (Extension) When to send: ISO 8601 with its offset, in the future and at most 30
+# days ahead (``messages.schedule``, checked at accept: a 422 naming sendAt).
+SendAt = Annotated[
+    AwareDatetime,
+    Field(
+        description="(Extension) Send at this time instead of at once: ISO 8601 with a UTC "
+        "offset, in the future, at most 30 days ahead. The message stays Pending until then; "
+        "a session message fails then if the 24-hour window has closed by that time.",
+        examples=["2026-07-05T09:00:00+02:00"],
+    ),
+]
 
 
 # WhatsApp's limit for a media caption; audio and stickers take none.
@@ -135,6 +159,7 @@ class MessageCreate(ApiModel):
 
     (Extension) ``media`` sends an image, document, audio, video or sticker;
     ``message`` is then optional and, when given, is the media's caption.
+    (Extension) ``sendAt`` schedules it (``SendAt``).
     """
 
     model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE_SENT]})
@@ -144,6 +169,7 @@ class MessageCreate(ApiModel):
     mobileNumber: str | None = Field(default=None, min_length=1, max_length=40)
     message: str | None = Field(default=None, min_length=1, max_length=4096)
     media: MediaSend | None = None
+    sendAt: SendAt | None = None
 
     @model_validator(mode="after")
     def _one_recipient(self) -> MessageCreate:

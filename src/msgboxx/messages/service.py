@@ -26,9 +26,17 @@ from msgboxx.messages.accepting import (
     recipient,
     send_session,
 )
+from msgboxx.messages.cancelling import cancel
 from msgboxx.messages.erasure import erase_text_of_contact
 from msgboxx.messages.inbound import announce_media, record_inbound, record_threads
-from msgboxx.messages.queue import MEDIA_LANE, first_due, free_leases, lease, numbers_with_due
+from msgboxx.messages.queue import (
+    MEDIA_LANE,
+    first_due,
+    free_leases,
+    lease,
+    next_due_at,
+    numbers_with_due,
+)
 from msgboxx.messages.reports import (
     HandedOff,
     Report,
@@ -39,6 +47,7 @@ from msgboxx.messages.reports import (
     record_sends,
 )
 from msgboxx.messages.rows import Due, MessageRow, Recipient
+from msgboxx.messages.schedule import why_not_now
 from msgboxx.messages.schemas import MessageFilters, MessageOut
 from msgboxx.messages.status import status_changes
 
@@ -57,6 +66,7 @@ __all__ = [
     "apply_reports",
     "awaiting_reports",
     "by_provider_id",
+    "cancel",
     "conversation_id",
     "enqueue",
     "erase_text_of_contact",
@@ -65,6 +75,7 @@ __all__ = [
     "get",
     "lease",
     "list_messages",
+    "next_due_at",
     "numbers_with_due",
     "recipient",
     "record_inbound",
@@ -73,6 +84,7 @@ __all__ = [
     "send_session",
     "status_changes",
     "views",
+    "why_not_now",
 ]
 
 

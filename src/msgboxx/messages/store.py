@@ -346,6 +346,27 @@ async def fail_pending_of_contact(
     )
 
 
+async def cancel_queued(
+    tx: Tx, *, message_id: uuid.UUID, now: datetime, changes: Mapping[str, Any]
+) -> bool:
+    """Write ``changes`` to a scheduled message still Pending and not held by a live lease.
+
+    False, writing nothing, when it is no longer so: the check and the write are one.
+    """
+    result = await tx.session.execute(
+        update(_MESSAGES)
+        .where(
+            _m.id == message_id,
+            _m.status == MessageStatus.pending,
+            _m.send_at.is_not(None),
+            _m.next_attempt_at.is_not(None),
+            or_(_m.lease_until.is_(None), _m.lease_until < now),
+        )
+        .values(**changes)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def blank_text_of_contact(tx: Tx, *, contact_id: uuid.UUID) -> None:
     """The words go: the text, what the message held beyond it, and its media."""
     await tx.session.execute(
