@@ -24,6 +24,8 @@ class EventType(enum.StrEnum):
     broadcast_status = "broadcast.status"
     contact_created = "contact.created"
     contact_updated = "contact.updated"
+    # A CSV import's summary: one event for the file, not one contact.created per row.
+    contact_imported = "contact.imported"
 
 
 @dataclass(frozen=True, slots=True)
