@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import text
 
-from tests.support import Tenant, assert_problem, fresh_number
+from tests.support import Tenant, assert_problem, fresh_number, new_tenant, own_settings, running
 from tests.webhooks.receiver import Receiver
 
 
@@ -307,3 +309,44 @@ async def test_import__one_summary_event_and_no_event_per_contact(tenant: Tenant
         assert got[1].event["data"]["contactId"] == created.json()["contactId"]
     finally:
         await receiver.stop()
+
+
+async def test_import__over_the_size_or_row_limit_is_413_and_imports_nothing(
+    tmp_path: Path,
+) -> None:
+    settings = await own_settings(
+        tmp_path / "data",
+        database="import_limits",
+        import_max_bytes=2000,
+        import_max_rows=5,
+        dispatch=False,
+    )
+    async with running(settings) as server:
+        tenant = await new_tenant(server)
+        try:
+            big = b"phone,notes\n" + b"".join(
+                f"+44790{5000000 + i:07d},{'x' * 60}\n".encode() for i in range(40)
+            )
+            body = assert_problem(await upload(tenant.api, big, tenant.account_id), 413)
+            assert body["maxBytes"] == 2000
+
+            async def chunked() -> AsyncIterator[bytes]:  # no Content-Length: refused mid-way
+                boundary = b"--b0undary\r\n"
+                yield boundary + b'Content-Disposition: form-data; name="file"; filename="a.csv"'
+                yield b"\r\n\r\n" + big + b"\r\n--b0undary--\r\n"
+
+            streamed = await tenant.api.post(
+                "/contact/import",
+                params={"apiAccountId": tenant.account_id},
+                content=chunked(),
+                headers={"Content-Type": "multipart/form-data; boundary=b0undary"},
+            )
+            assert_problem(streamed, 413)
+            many = b"phone\n" + b"".join(f"+44790{5100000 + i:07d}\n".encode() for i in range(6))
+            assert_problem(await upload(tenant.api, many, tenant.account_id), 413)
+            assert (await contacts_of(tenant)) == {}
+            five = b"phone\n" + b"".join(f"+44790{5100000 + i:07d}\n".encode() for i in range(5))
+            reply = await upload(tenant.api, five, tenant.account_id)
+            assert reply.status_code == 200 and reply.json()["created"] == 5
+        finally:
+            await tenant.api.aclose()

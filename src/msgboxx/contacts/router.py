@@ -159,7 +159,7 @@ def _account_id(value: str | None) -> uuid.UUID:
     IMPORT_PATH,
     response_model=ImportReport,
     operation_id="importContacts",
-    openapi_extra={"requestBody": _IMPORT_BODY},
+    openapi_extra={"requestBody": _IMPORT_BODY, openapi.IDEMPOTENT: True},
     responses={
         200: {"model": ImportReport},
         **openapi.problems(

@@ -124,7 +124,8 @@ async def create(
     tags: Sequence[str] = (),
     attributes: dict[str, str | None] | None = None,
 ) -> Contact:
-    """A new contact; ``tags`` and ``attributes`` as :mod:`.segments` cleaned them."""
+    """A new contact, with ``tags`` and ``attributes`` as :mod:`.segments` allows (else 422)."""
+    tags = _tags(tags)
     account = await accounts.get(tx, principal, account_id)
     number = phones.normalise(mobile_number, field="mobileNumber", region=account.region)
     existing = await store.by_number(tx, account.id, number)
@@ -165,12 +166,17 @@ async def _announce(
     )
 
 
-def _attributes(
-    existing: dict[str, str] | None, changes: dict[str, str | None]
-) -> dict[str, str] | None:
+def _tags(tags: Sequence[str]) -> list[str]:
+    try:
+        return segments.clean_tags(tags)
+    except segments.SegmentError as exc:
+        raise Unprocessable.for_field("tags", str(exc)) from None
+
+
+def _attributes(existing: dict[str, str] | None, changes: dict[str, Any]) -> dict[str, str] | None:
     """The attributes ``changes`` leave; None (stored as SQL NULL) for none at all."""
     try:
-        return segments.merged(existing, changes) or None
+        return segments.merged(existing, segments.clean_attributes(changes)) or None
     except segments.SegmentError as exc:
         raise Unprocessable.for_field("attributes", str(exc)) from None
 
@@ -195,13 +201,13 @@ async def update(
     contact = await get(tx, principal, contact_id)
     changes = dict(changes)
     replaces_tags = "tags" in changes
-    tags: Sequence[str] | None = changes.pop("tags", None)
+    tags = _tags(changes.pop("tags", None) or ())
     if "attributes" in changes:
         sent = changes["attributes"]
         changes["attributes"] = None if sent is None else _attributes(contact.attributes, sent)
     changed = await store.change(tx, contact, changes)
     if replaces_tags:
-        changed = await store.replace_tags(tx, contact, tags or ()) or changed
+        changed = await store.replace_tags(tx, contact, tags) or changed
     if changed:
         await _announce(tx, contact, EventType.contact_updated)
     return contact
