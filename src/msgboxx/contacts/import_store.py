@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, select, text, update
 
 from msgboxx.contacts.models import Contact, ContactTag
 from msgboxx.db import dialect
@@ -21,6 +21,19 @@ from msgboxx.db.tx import Tx
 
 _contacts: Table = Contact.__table__  # type: ignore[assignment]
 _tags: Table = ContactTag.__table__  # type: ignore[assignment]
+
+
+async def begin(tx: Tx) -> None:
+    """Ready the transaction for an import's batches.
+
+    On PostgreSQL each batch's statements are planned for their own values: the
+    same text runs a hundred times while the table grows inside this uncommitted
+    transaction, and a generic plan made when it held nothing turned the lookup
+    of a batch's numbers into a scan of every row inserted so far (seconds per
+    batch by the end of a 100,000-row file).
+    """
+    if tx.dialect == "postgresql":
+        await tx.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 class Existing(NamedTuple):

@@ -38,6 +38,7 @@ MAX_ERRORS_SHOWN = 1000
 async def write(tx: Tx, *, account_id: uuid.UUID, sheet: Sheet) -> ImportReport:
     """Write every row of ``sheet``; the report says what became of each. Nothing is committed."""
     now = utcnow()
+    await import_store.begin(tx)
     created = updated = 0
     rejected = list(sheet.rejected)
     for start in range(0, len(sheet.rows), BATCH):
@@ -66,15 +67,16 @@ async def write(tx: Tx, *, account_id: uuid.UUID, sheet: Sheet) -> ImportReport:
 async def _write_batch(
     tx: Tx, account_id: uuid.UUID, rows: Sequence[Row], *, now: datetime
 ) -> tuple[int, int, list[Rejection]]:
-    """One batch: (contacts created, contacts updated, rows rejected)."""
-    known = await import_store.existing(tx, account_id, [row.number for row in rows])
+    """One batch: (contacts created, contacts updated, rows rejected).
+
+    Every row is offered as a new contact first; the numbers the account has
+    already are the inserts that did nothing, and only those are looked up.
+    An import of new customers (the common case) reads nothing back.
+    """
+    inserted = await import_store.insert(tx, [_new_contact(account_id, row, now) for row in rows])
+    taken = [row.number for row in rows if row.number not in inserted]
+    known = await import_store.existing(tx, account_id, taken) if taken else []
     found = {contact.mobile_number: contact for contact in known}
-    new = [row for row in rows if row.number not in found]
-    inserted = await import_store.insert(tx, [_new_contact(account_id, row, now) for row in new])
-    late = [row.number for row in new if row.number not in inserted]
-    if late:  # another transaction added these numbers since the lookup: update them instead
-        known = await import_store.existing(tx, account_id, late)
-        found.update((contact.mobile_number, contact) for contact in known)
     changes: list[dict[str, Any]] = []
     tags: list[dict[str, Any]] = []
     rejected: list[Rejection] = []
@@ -82,7 +84,11 @@ async def _write_batch(
     for row in rows:
         contact_id = inserted.get(row.number)
         if contact_id is None:
-            contact = found[row.number]
+            contact = found.get(row.number)
+            if contact is None:  # erased by someone else between the insert and the lookup
+                reason = "the contact was deleted while this file was imported: import it again"
+                rejected.append(Rejection(line=row.line, number=row.number, reason=reason))
+                continue
             try:
                 change = _change(contact, row)
             except segments.SegmentError as exc:
