@@ -118,6 +118,12 @@ async def update_many(tx: Tx, rows: Sequence[dict[str, Any]], *, now: datetime) 
 
 
 async def add_tags(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
-    """Put tags on contacts (``contact_id``, ``account_id``, ``tag``); ones they have stay."""
+    """Put tags on contacts (``contact_id``, ``account_id``, ``tag``); ones they have stay.
+
+    ``RETURNING`` makes SQLAlchemy send the rows as multi-row INSERTs
+    ("insertmanyvalues"); without it asyncpg's executemany runs one statement
+    per tag, which took 0.4 ms a tag on PostgreSQL (65% of a whole import).
+    """
     if rows:
-        await tx.session.execute(dialect.insert(tx, _tags).on_conflict_do_nothing(), rows)
+        statement = dialect.insert(tx, _tags).on_conflict_do_nothing().returning(_tags.c.tag)
+        await tx.session.execute(statement, rows)
