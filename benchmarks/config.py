@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-SECTIONS = ("ceiling", "latency", "e2e", "growth", "memory")
+SECTIONS = ("ceiling", "latency", "e2e", "growth", "memory", "import")
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/msgboxx_bench"
 
 
@@ -32,6 +32,7 @@ class Config:
     soak_seconds: float
     growth_sizes: tuple[int, ...]
     growth_samples: int
+    import_rows: int
     postgres_url: str
     sections: tuple[str, ...]
     out: Path
@@ -57,6 +58,7 @@ class Config:
             soak_seconds=_float("BENCH_SOAK_SECONDS", 20 if quick else 600),
             growth_sizes=tuple(int(s) for s in sizes.split(",") if s.strip()),
             growth_samples=_int("BENCH_GROWTH_SAMPLES", 15 if quick else 40),
+            import_rows=_int("BENCH_IMPORT_ROWS", 100_000),
             postgres_url=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
             sections=sections,
             out=Path(os.environ.get("BENCH_OUT", str(ROOT / "results" / "latest.json"))),

@@ -10,6 +10,7 @@ TARGETS = {
     "p99": 25.0,
     "growth": 2.0,
     "rss": 0.10,
+    "importSeconds": 60.0,
 }
 # Over the floor (benchmarks/floor.py): the targets of the second speed round.
 FLOOR_TARGETS = {"whoami": 0.3, "post_message": 0.4}
@@ -129,6 +130,25 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                     "",
                 )
             )
+    out += _import_rows(results.get("import"))
+    return out
+
+
+def _import_rows(imported: dict[str, Any] | None) -> list[tuple[str, str, str]]:
+    out: list[tuple[str, str, str]] = []
+    for store, item in (imported or {}).items():
+        if "error" in item:
+            out.append((f"CSV import ({store})", "failed", item["error"][:60]))
+            continue
+        seconds = item["medianSeconds"]
+        limit = TARGETS["importSeconds"]
+        out.append(
+            (
+                f"CSV import of {item['rows']:,} rows ({store}), rows/s ({seconds:.1f} s)",
+                f"{item['rowsPerSecond']:,}",
+                f"< {limit:.0f} s: {_verdict(seconds < limit)}",
+            )
+        )
     return out
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import ceiling, e2e, growth, memory, report
+from benchmarks import ceiling, e2e, growth, imports, memory, report
 from benchmarks.config import Config
 from benchmarks.stack import STEADY_CUSTOMERS, STEADY_ENV, running
 
@@ -71,6 +71,8 @@ def main() -> None:
         if "memory" in config.sections:
             rps = results.get("ceiling", {}).get("rps", {}).get("post_message")
             results["memory"] = memory.measure(config, workroot / "memory", ceiling_rps=rps)
+        if "import" in config.sections:
+            results["import"] = imports.measure(config, workroot / "import")
     finally:
         results["machine"]["loadAverageAtEnd"] = list(os.getloadavg())
         results["machine"]["pythonLoop10MSecondsAtEnd"] = _python_speed()

@@ -14,12 +14,13 @@ from msgboxx.auth.router import router as auth_router
 from msgboxx.broadcasts.router import router as broadcasts_router
 from msgboxx.channels.cloud_api.router import router as whatsapp_router
 from msgboxx.channels.sandbox.router import router as sandbox_router
+from msgboxx.contacts.router import STREAMED as CONTACTS_STREAMED
 from msgboxx.contacts.router import router as contacts_router
 from msgboxx.conversations.router import routers as conversations_routers
 from msgboxx.db import migrate as migrations
 from msgboxx.live import stopping
 from msgboxx.live.router import router as live_router
-from msgboxx.media.router import STREAMED
+from msgboxx.media.router import STREAMED as MEDIA_STREAMED
 from msgboxx.media.router import router as media_router
 from msgboxx.messages.router import router as messages_router
 from msgboxx.observability import logs
@@ -112,7 +113,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The agents' web inbox: pages over the same services, last (no API route is behind it).
     app.include_router(webapp.router)
     app.mount(webapp.STATIC_PATH, webapp.static_files(), name="webapp-static")
-    app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes, streamed=STREAMED)
+    app.add_middleware(
+        RequestContext,
+        max_body_bytes=settings.max_body_bytes,
+        streamed=MEDIA_STREAMED | CONTACTS_STREAMED,
+    )
     return app
 
 

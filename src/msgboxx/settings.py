@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     # cannot choose the address its failed sign-ins are counted against.
     trusted_proxies: str = ""
     max_body_bytes: int = 1024 * 1024
+    # POST /contact/import: the largest CSV file (413 beyond), and the most rows it may
+    # hold (413 beyond: every row is kept in memory while it is checked and written).
+    import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+    import_max_rows: int = Field(default=200_000, ge=1)
     log_level: str = "INFO"
     sqlite_synchronous: str = "NORMAL"
 

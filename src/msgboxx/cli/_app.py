@@ -15,6 +15,7 @@ template_cli = typer.Typer(no_args_is_help=True, help="Message templates.")
 sandbox_cli = typer.Typer(no_args_is_help=True, help="The WhatsApp Cloud API sandbox.")
 messages_cli = typer.Typer(no_args_is_help=True, help="Messages, through the API.")
 webhook_cli = typer.Typer(no_args_is_help=True, help="Webhooks, through the API.")
+contacts_cli = typer.Typer(no_args_is_help=True, help="Contacts, through the API.")
 app.add_typer(admin, name="admin")
 admin.add_typer(org_cli, name="org")
 admin.add_typer(user_cli, name="user")
@@ -23,6 +24,7 @@ admin.add_typer(template_cli, name="template")
 app.add_typer(sandbox_cli, name="sandbox")
 app.add_typer(messages_cli, name="messages")
 app.add_typer(webhook_cli, name="webhook")
+app.add_typer(contacts_cli, name="contacts")
 
 
 def fail(message: str) -> typer.Exit:

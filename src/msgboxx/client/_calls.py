@@ -8,10 +8,12 @@ only send it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 
 from msgboxx.client._policy import Call, body, query
+from msgboxx.client._upload import FileUpload, Progress
 
 Id = uuid.UUID | str
 
@@ -32,10 +34,17 @@ def inbox_get(inbox_id: Id) -> Call:
     return Call("GET", f"/inbox/{inbox_id}")
 
 
+# An attribute's value: text, or a number or true/false (kept as text); None removes it.
+AttributeValue = str | int | float | bool | None
+
+
 def contacts_list(
-    *, api_account_id: Id | None, mobile_number: str | None
+    *, api_account_id: Id | None, mobile_number: str | None, tags: Sequence[str] | None = None
 ) -> tuple[str, dict[str, object]]:
-    return "/contact", query(apiAccountId=api_account_id, mobileNumber=mobile_number)
+    where = query(apiAccountId=api_account_id, mobileNumber=mobile_number)
+    if tags:
+        where["tag"] = list(tags)
+    return "/contact", where
 
 
 def contact_get(contact_id: Id) -> Call:
@@ -50,6 +59,8 @@ def contact_create(
     email: str | None,
     status: str | None,
     idempotency_key: str | None,
+    tags: Sequence[str] | None = None,
+    attributes: Mapping[str, AttributeValue] | None = None,
 ) -> Call:
     return Call(
         "POST",
@@ -60,15 +71,50 @@ def contact_create(
             name=name,
             email=email,
             status=status,
+            tags=list(tags) if tags is not None else None,
+            attributes=dict(attributes) if attributes is not None else None,
         ),
         idempotency_key=idempotency_key,
     )
 
 
 def contact_update(
-    contact_id: Id, *, name: str | None, email: str | None, status: str | None
+    contact_id: Id,
+    *,
+    name: str | None,
+    email: str | None,
+    status: str | None,
+    tags: Sequence[str] | None = None,
+    attributes: Mapping[str, AttributeValue] | None = None,
 ) -> Call:
-    return Call("PATCH", f"/contact/{contact_id}", json=body(name=name, email=email, status=status))
+    """Only what is given changes: ``tags`` replaces the set, ``attributes`` are merged."""
+    changes = body(
+        name=name,
+        email=email,
+        status=status,
+        tags=list(tags) if tags is not None else None,
+        attributes=dict(attributes) if attributes is not None else None,
+    )
+    return Call("PATCH", f"/contact/{contact_id}", json=changes)
+
+
+def contacts_import(
+    path: str | Path,
+    *,
+    api_account_id: Id,
+    progress: Progress | None,
+    idempotency_key: str | None,
+    timeout: float,
+) -> Call:
+    upload = FileUpload(Path(path), fields={"apiAccountId": str(api_account_id)}, progress=progress)
+    return Call(
+        "POST",
+        "/contact/import",
+        idempotency_key=idempotency_key,
+        headers=upload.headers,
+        upload=upload,
+        timeout=timeout,
+    )
 
 
 def contact_delete(contact_id: Id) -> Call:

@@ -6,6 +6,7 @@ send and sleep.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import uuid
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any
 import httpx
 
 from msgboxx.client._exceptions import AuthenticationError, error_for
+from msgboxx.client._upload import FileUpload
 from msgboxx.client.models import Token
 
 TOKEN_PATH = "/oauth/token"
@@ -115,19 +117,17 @@ class Call:
     json: Any = None
     idempotency_key: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    # A file sent as the body (multipart), and a longer wait for its answer than the client's.
+    upload: FileUpload | None = None
+    timeout: float | None = None
 
     def with_key(self) -> Call:
         """A POST carries one Idempotency-Key, the same on every retry of this call."""
         if self.method != "POST" or self.path == TOKEN_PATH:
             return self
         key = self.idempotency_key or str(uuid.uuid4())
-        return Call(
-            self.method,
-            self.path,
-            self.params,
-            self.json,
-            key,
-            {**self.headers, "Idempotency-Key": key},
+        return dataclasses.replace(
+            self, idempotency_key=key, headers={**self.headers, "Idempotency-Key": key}
         )
 
 

@@ -10,9 +10,11 @@ from types import TracebackType
 from typing import TypeVar
 
 import httpx
+from httpx._client import USE_CLIENT_DEFAULT
 from pydantic import BaseModel
 
 from msgboxx.client import _calls as calls
+from msgboxx.client._contacts import Contacts
 from msgboxx.client._exceptions import ConnectionFailed, error_for
 from msgboxx.client._policy import (
     RETRYABLE_STATUSES,
@@ -24,7 +26,6 @@ from msgboxx.client._policy import (
 from msgboxx.client.models import (
     ApiAccount,
     Broadcast,
-    Contact,
     Inbox,
     Message,
     Page,
@@ -130,7 +131,9 @@ class Client:
                     call.path,
                     params=call.params,
                     json=call.json,
+                    content=call.upload.chunks() if call.upload else None,
                     headers=headers or call.headers,
+                    timeout=USE_CLIENT_DEFAULT if call.timeout is None else call.timeout,
                 )
             except httpx.TransportError as exc:
                 wait = self._retry.delay(attempt, None)
@@ -188,61 +191,6 @@ class Inboxes(_Resource):
 
     def get(self, inbox_id: Id) -> Inbox:
         return self._client._one(Inbox, calls.inbox_get(inbox_id))
-
-
-class Contacts(_Resource):
-    def list(
-        self,
-        *,
-        api_account_id: Id | None = None,
-        mobile_number: str | None = None,
-        page_size: int = DEFAULT_PAGE_SIZE,
-    ) -> Iterator[Contact]:
-        where = calls.contacts_list(api_account_id=api_account_id, mobile_number=mobile_number)
-        return self._client._pages(Contact, where, page_size)
-
-    def find(self, *, api_account_id: Id, mobile_number: str) -> Contact | None:
-        """The account's contact with this number (in any usual form), if there is one."""
-        return next(
-            iter(self.list(api_account_id=api_account_id, mobile_number=mobile_number)), None
-        )
-
-    def get(self, contact_id: Id) -> Contact:
-        return self._client._one(Contact, calls.contact_get(contact_id))
-
-    def create(
-        self,
-        *,
-        api_account_id: Id,
-        mobile_number: str,
-        name: str | None = None,
-        email: str | None = None,
-        status: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> Contact:
-        call = calls.contact_create(
-            api_account_id=api_account_id,
-            mobile_number=mobile_number,
-            name=name,
-            email=email,
-            status=status,
-            idempotency_key=idempotency_key,
-        )
-        return self._client._one(Contact, call)
-
-    def update(
-        self,
-        contact_id: Id,
-        *,
-        name: str | None = None,
-        email: str | None = None,
-        status: str | None = None,
-    ) -> Contact:
-        call = calls.contact_update(contact_id, name=name, email=email, status=status)
-        return self._client._one(Contact, call)
-
-    def delete(self, contact_id: Id) -> None:
-        self._client.request(calls.contact_delete(contact_id))
 
 
 class Messages(_Resource):

@@ -46,6 +46,28 @@ class Contact(Record):
     email: str | None = None
     api_account_id: uuid.UUID
     date_time: datetime = _CREATED
+    tags: list[str] = Field(default_factory=list)
+    attributes: dict[str, str] = Field(default_factory=dict)
+
+
+class ImportProblem(Record):
+    """A row the import rejected: its line in the file (the header is line 1) and why."""
+
+    line: int
+    number: str | None = None
+    reason: str
+
+
+class ImportReport(Record):
+    """What a contacts import did with every row; ``errors`` lists the first 1,000 rejected."""
+
+    api_account_id: uuid.UUID
+    rows: int
+    created: int
+    updated: int
+    rejected: int
+    errors: list[ImportProblem] = Field(default_factory=list)
+    errors_omitted: int = 0
 
 
 class Message(Record):

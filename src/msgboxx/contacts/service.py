@@ -5,21 +5,24 @@ Also the consent rules of inbound keywords (:func:`consent_keyword`).
 
 from __future__ import annotations
 
+import asyncio
+import io
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from msgboxx.accounts import service as accounts
 from msgboxx.accounts.service import ApiAccount
 from msgboxx.auth.service import Principal
-from msgboxx.contacts import store
+from msgboxx.contacts import import_file, importing, segments, store
 
 # The record other domains are handed, for their type hints.
 from msgboxx.contacts.models import Contact as Contact
-from msgboxx.contacts.schemas import ContactOut
+from msgboxx.contacts.schemas import ContactOut, ImportReport
 from msgboxx.contacts.status import ContactStatus
 from msgboxx.core import phones
-from msgboxx.core.errors import Conflict, NotFound
+from msgboxx.core.errors import Conflict, NotFound, Unprocessable
 from msgboxx.core.events import EventType
 from msgboxx.core.wire import PageRequest
 from msgboxx.db.tx import Tx
@@ -55,6 +58,17 @@ async def get(tx: Tx, principal: Principal, contact_id: uuid.UUID) -> Contact:
     return contact
 
 
+async def view(tx: Tx, contact: Contact) -> ContactOut:
+    """The contact as the API shows it, with its tags."""
+    return ContactOut.of(contact, tags=(await store.tags_of(tx, [contact.id]))[contact.id])
+
+
+async def views(tx: Tx, contacts: Sequence[Contact]) -> list[ContactOut]:
+    """A page of contacts as the API shows them: their tags in one query."""
+    tags = await store.tags_of(tx, [contact.id for contact in contacts])
+    return [ContactOut.of(contact, tags=tags[contact.id]) for contact in contacts]
+
+
 async def list_contacts(
     tx: Tx,
     principal: Principal,
@@ -63,7 +77,13 @@ async def list_contacts(
     account_id: uuid.UUID | None = None,
     mobile_number: str | None = None,
     created_from: datetime | None = None,
+    tags: Sequence[str] = (),
 ) -> tuple[list[Contact], int]:
+    """The visible contacts matching every filter given; with ``tags``, those carrying all."""
+    try:
+        wanted = segments.clean_tags(tags)
+    except segments.SegmentError as exc:
+        raise Unprocessable.for_field("tag", str(exc)) from None
     number = None
     if mobile_number:
         account = await accounts.find(tx, account_id) if account_id else None
@@ -76,6 +96,7 @@ async def list_contacts(
         account_id=account_id,
         mobile_number=number,
         created_from=created_from,
+        tags=wanted,
     )
 
 
@@ -100,27 +121,64 @@ async def create(
     name: str | None,
     status: ContactStatus,
     email: str | None,
+    tags: Sequence[str] = (),
+    attributes: dict[str, str | None] | None = None,
 ) -> Contact:
+    """A new contact, with ``tags`` and ``attributes`` as :mod:`.segments` allows (else 422)."""
+    tags = _tags(tags)
     account = await accounts.get(tx, principal, account_id)
     number = phones.normalise(mobile_number, field="mobileNumber", region=account.region)
     existing = await store.by_number(tx, account.id, number)
     if existing is not None:
         raise _duplicate(existing)
     contact = await store.add(
-        tx, account_id=account.id, mobile_number=number, name=name, status=status, email=email
+        tx,
+        account_id=account.id,
+        mobile_number=number,
+        name=name,
+        status=status,
+        email=email,
+        attributes=_attributes(None, attributes or {}),
     )
     if contact is None:  # a concurrent create won the race
         # The rollback expires every loaded model (the account too): read no
         # attribute of one after it, only values kept in hand.
         await tx.rollback()
         raise _duplicate(await store.by_number(tx, account_id, number))
-    _announce(tx, contact, EventType.contact_created)
+    await store.add_tags(tx, contact, tags)
+    await _announce(tx, contact, EventType.contact_created, tags=sorted(tags))
     return contact
 
 
-def _announce(tx: Tx, contact: Contact, event_type: EventType) -> None:
-    """Tell webhook subscribers, in this transaction, what the contact now looks like."""
-    tx.emit(account_id=contact.account_id, event_type=event_type, data=ContactOut.of(contact))
+async def _announce(
+    tx: Tx, contact: Contact, event_type: EventType, *, tags: Sequence[str] | None = None
+) -> None:
+    """Tell webhook subscribers, in this transaction, what the contact now looks like.
+
+    ``tags`` when the caller knows them (a new contact has none); else they are read.
+    """
+    if tags is None:
+        tags = (await store.tags_of(tx, [contact.id]))[contact.id]
+    tx.emit(
+        account_id=contact.account_id,
+        event_type=event_type,
+        data=ContactOut.of(contact, tags=tags),
+    )
+
+
+def _tags(tags: Sequence[str]) -> list[str]:
+    try:
+        return segments.clean_tags(tags)
+    except segments.SegmentError as exc:
+        raise Unprocessable.for_field("tags", str(exc)) from None
+
+
+def _attributes(existing: dict[str, str] | None, changes: dict[str, Any]) -> dict[str, str] | None:
+    """The attributes ``changes`` leave; None (stored as SQL NULL) for none at all."""
+    try:
+        return segments.merged(existing, segments.clean_attributes(changes)) or None
+    except segments.SegmentError as exc:
+        raise Unprocessable.for_field("attributes", str(exc)) from None
 
 
 def _duplicate(existing: Contact | None) -> Conflict:
@@ -134,10 +192,24 @@ def _duplicate(existing: Contact | None) -> Conflict:
 async def update(
     tx: Tx, principal: Principal, contact_id: uuid.UUID, changes: dict[str, Any]
 ) -> Contact:
-    """Apply only the fields the client sent; ``null`` clears a name or email."""
+    """Apply only the fields the client sent; ``null`` clears a name or email.
+
+    ``tags`` replaces the contact's set (``None``: none); ``attributes`` is
+    merged into the contact's (a ``None`` value removes its key; ``None`` for
+    the whole removes them all).
+    """
     contact = await get(tx, principal, contact_id)
-    if await store.change(tx, contact, changes):
-        _announce(tx, contact, EventType.contact_updated)
+    changes = dict(changes)
+    replaces_tags = "tags" in changes
+    tags = _tags(changes.pop("tags", None) or ())
+    if "attributes" in changes:
+        sent = changes["attributes"]
+        changes["attributes"] = None if sent is None else _attributes(contact.attributes, sent)
+    changed = await store.change(tx, contact, changes)
+    if replaces_tags:
+        changed = await store.replace_tags(tx, contact, tags) or changed
+    if changed:
+        await _announce(tx, contact, EventType.contact_updated)
     return contact
 
 
@@ -146,7 +218,7 @@ async def set_consent(tx: Tx, *, contact: Contact, status: ContactStatus) -> Non
     if contact.status == status:
         return
     await store.change(tx, contact, {"status": status})
-    _announce(tx, contact, EventType.contact_updated)
+    await _announce(tx, contact, EventType.contact_updated)
 
 
 async def erase(
@@ -196,7 +268,7 @@ async def get_or_create_for_inbound(
             tx, account_id=account.id, number=number, user_id=user_id, name=profile_name
         )
         if contact is not None:
-            _announce(tx, contact, EventType.contact_created)
+            await _announce(tx, contact, EventType.contact_created, tags=())
             return contact, True
         by_number = await store.by_number(tx, account.id, number) if number else None
         by_user_id = await store.by_user_id(tx, account.id, user_id) if user_id else None
@@ -212,7 +284,7 @@ async def get_or_create_for_inbound(
         learnt["name"] = profile_name
     if learnt:
         await store.change(tx, contact, learnt)
-        _announce(tx, contact, EventType.contact_updated)
+        await _announce(tx, contact, EventType.contact_updated)
     return contact, False
 
 
@@ -226,7 +298,7 @@ async def change_number(tx: Tx, *, account: ApiAccount, number: str, new_number:
     if contact is None or await store.by_number(tx, account.id, new_number) is not None:
         return False
     await store.change(tx, contact, {"mobile_number": new_number})
-    _announce(tx, contact, EventType.contact_updated)
+    await _announce(tx, contact, EventType.contact_updated)
     return True
 
 
@@ -239,3 +311,29 @@ async def set_consent_by_number(
     )
     await set_consent(tx, contact=contact, status=status)
     return contact
+
+
+async def import_region(tx: Tx, principal: Principal, account_id: uuid.UUID) -> str | None:
+    """The region an import reads national numbers in; 404 for an account not visible."""
+    return (await accounts.get(tx, principal, account_id)).region
+
+
+async def read_import(file: IO[bytes], *, region: str | None, max_rows: int) -> import_file.Sheet:
+    """Read a CSV file of contacts on a worker thread: the event loop keeps serving meanwhile."""
+
+    def read() -> import_file.Sheet:
+        text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
+        try:
+            return import_file.read(text, region=region, max_rows=max_rows)
+        finally:
+            text.detach()  # the caller closes the file
+
+    return await asyncio.to_thread(read)
+
+
+async def import_contacts(
+    tx: Tx, principal: Principal, *, account_id: uuid.UUID, sheet: import_file.Sheet
+) -> ImportReport:
+    """Write a read file's contacts to the account (404 unless visible); the caller commits."""
+    account = await accounts.get(tx, principal, account_id)
+    return await importing.write(tx, account_id=account.id, sheet=sheet)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlalchemy import delete as delete_rows
 from sqlalchemy.exc import IntegrityError
 
-from msgboxx.contacts.models import Contact
+from msgboxx.contacts.models import Contact, ContactTag
 from msgboxx.contacts.status import ContactStatus
 from msgboxx.core.wire import PageRequest
 from msgboxx.db import dialect
@@ -24,9 +26,22 @@ def _visible(
     account_id: uuid.UUID | None = None,
     mobile_number: str | None = None,
     created_from: datetime | None = None,
+    tags: Sequence[str] = (),
 ) -> Select[Contact]:
-    """Contacts of the visible accounts, newest first; a None filter is no filter."""
+    """Contacts of the visible accounts, newest first; a None filter is no filter.
+
+    Each tag is an index range of ``ix_contact_tags_account_tag`` (the visible
+    accounts' contacts with that tag); a contact must carry every one.
+    """
     query = select(Contact).where(Contact.account_id.in_(visible))
+    for tag in tags:
+        query = query.where(
+            Contact.id.in_(
+                select(ContactTag.contact_id).where(
+                    ContactTag.account_id.in_(visible), ContactTag.tag == tag
+                )
+            )
+        )
     if contact_id is not None:
         query = query.where(Contact.id == contact_id)
     if account_id is not None:
@@ -50,11 +65,57 @@ async def page(
     account_id: uuid.UUID | None,
     mobile_number: str | None,
     created_from: datetime | None,
+    tags: Sequence[str],
 ) -> tuple[list[Contact], int]:
     query = _visible(
-        visible, account_id=account_id, mobile_number=mobile_number, created_from=created_from
+        visible,
+        account_id=account_id,
+        mobile_number=mobile_number,
+        created_from=created_from,
+        tags=tags,
     )
     return await fetch_page(tx, query, page)
+
+
+async def tags_of(tx: Tx, contact_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    """Each contact's tags in alphabetical order, in one query for a whole page."""
+    found: dict[uuid.UUID, list[str]] = {contact_id: [] for contact_id in contact_ids}
+    if not contact_ids:
+        return found
+    rows = await tx.session.execute(
+        select(ContactTag.contact_id, ContactTag.tag)
+        .where(ContactTag.contact_id.in_(contact_ids))
+        .order_by(ContactTag.contact_id, ContactTag.tag)
+    )
+    for contact_id, tag in rows:
+        found[contact_id].append(tag)
+    return found
+
+
+async def replace_tags(tx: Tx, contact: Contact, tags: Collection[str]) -> bool:
+    """Make ``tags`` the contact's whole set; True when that changed it."""
+    current = set((await tags_of(tx, [contact.id]))[contact.id])
+    wanted = set(tags)
+    if current == wanted:
+        return False
+    gone = current - wanted
+    if gone:
+        await tx.session.execute(
+            delete_rows(ContactTag).where(
+                ContactTag.contact_id == contact.id, ContactTag.tag.in_(gone)
+            )
+        )
+    await add_tags(tx, contact, wanted - current)
+    return True
+
+
+async def add_tags(tx: Tx, contact: Contact, tags: Collection[str]) -> None:
+    """Put ``tags`` on the contact (those it has already stay as they are)."""
+    if tags:
+        await tx.session.execute(
+            dialect.insert(tx, ContactTag).on_conflict_do_nothing(),
+            [{"contact_id": contact.id, "account_id": contact.account_id, "tag": t} for t in tags],
+        )
 
 
 async def id_by_number(tx: Tx, account_id: uuid.UUID, number: str) -> uuid.UUID | None:
@@ -83,10 +144,16 @@ async def add(
     name: str | None,
     status: ContactStatus,
     email: str | None,
+    attributes: dict[str, str] | None = None,
 ) -> Contact | None:
     """The new contact, or None when the number is taken (the transaction is then spent)."""
     contact = Contact(
-        account_id=account_id, mobile_number=mobile_number, name=name, status=status, email=email
+        account_id=account_id,
+        mobile_number=mobile_number,
+        name=name,
+        status=status,
+        email=email,
+        attributes=attributes or None,
     )
     tx.session.add(contact)
     try:

@@ -28,6 +28,8 @@ class EventType(enum.StrEnum):
     conversation_assigned = "conversation.assigned"
     conversation_status = "conversation.status"
     conversation_note = "conversation.note"
+    # A CSV import's summary: one event for the file, not one contact.created per row.
+    contact_imported = "contact.imported"
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,19 @@ async def unit_of_work(request: Request) -> AsyncIterator[Tx]:
 UnitOfWork = Annotated[Tx, Depends(unit_of_work)]
 
 
+async def reading(request: Request) -> AsyncIterator[Tx]:
+    """A unit of work on a reader, whatever the method.
+
+    For the lookups a long write makes before it writes (a CSV import checks the
+    account while the writer stays free for everyone else).
+    """
+    async with database(request).tx(write=False) as tx:
+        yield tx
+
+
+ReadUnitOfWork = Annotated[Tx, Depends(reading)]
+
+
 def bearer_token(request: Request) -> str:
     """The token of ``Authorization`` (or the original doc's ``Authorisation``).
 
