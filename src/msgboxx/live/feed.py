@@ -126,6 +126,7 @@ class Feed:
         self._connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        self._dropping = False
 
     # -- this process ---------------------------------------------------------------
 
@@ -136,8 +137,11 @@ class Feed:
             self._deliver(changes)
         if self._task is not None:
             if len(self._pending) + len(changes) > PENDING_LIMIT:
-                log.warning("live changes dropped: the feed's connection is behind")
+                if not self._dropping:  # once until the connection catches up
+                    log.warning("live changes dropped: the feed's connection is behind")
+                    self._dropping = True
                 return
+            self._dropping = False
             self._pending.extend(changes)
             self._stir.set()
 
