@@ -4,7 +4,8 @@ Every message accepted or received upserts its contact's conversation in the
 same transaction: the inbox lists threads by last activity and shows what is
 unread without counting messages. These run on the hot paths (``POST
 /message``, intake batches), so a transaction writes all of its threads in one
-statement.
+prepared statement (an executemany for several); only a batch of customer
+messages to several threads asks in a second which of them it reopened.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def _thread_values(activities: Sequence[Activity], now: datetime) -> list[dict[s
 
 
 async def record(tx: Tx, activities: Sequence[Activity], *, now: datetime) -> None:
-    """Write the threads these messages touch, in one statement.
+    """Write the threads these messages touch.
 
     A customer's message reopens a resolved thread: ``conversation.status``
     announces it (rare, so only then is the thread read again for the event).
@@ -73,8 +74,12 @@ async def record(tx: Tx, activities: Sequence[Activity], *, now: datetime) -> No
     if not any(activity.inbound for activity in activities):
         await store.touch(tx, rows)
         return
-    reopened = await store.touch_reopening(tx, rows)
-    if not reopened:
-        return
-    await store.clear_resolved(tx, reopened)
-    await views.announce(tx, reopened, event_type=EventType.conversation_status)
+    if len(rows) == 1:  # a webhook's usual load: the upsert says whether it reopened
+        if not await store.touch_reopens(tx, rows[0]):
+            return
+        reopened = await store.clear_reopened(tx, [rows[0]["contact_id"]])
+    else:  # an executemany returns nothing: one statement more asks
+        await store.touch(tx, rows)
+        reopened = await store.clear_reopened(tx, [row["contact_id"] for row in rows])
+    if reopened:
+        await views.announce(tx, reopened, event_type=EventType.conversation_status)

@@ -1,8 +1,8 @@
 """Every statement on conversations, their notes and canned replies.
 
 A thread's activity is written on the message paths (an accept, an intake
-batch), so it is one upsert per transaction, prepared where the accept's own
-statements are. The inbox's page is one query joining the contacts, the
+batch), so it is one prepared upsert per transaction (an executemany for a
+batch), like the accept's own statements. The inbox's page is one query joining the contacts, the
 assignees and the last messages (see the import contract for why).
 """
 
@@ -19,15 +19,16 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
+    bindparam,
     case,
     delete,
     false,
     func,
+    null,
     or_,
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from msgboxx.accounts.models import Inbox
@@ -62,12 +63,12 @@ ACTIVITY_COLUMNS = (
 )
 
 
-def _upsert(insert: postgresql.Insert | sqlite.Insert) -> Any:
+def _upsert(insert: dialect.Upsert) -> Any:
     """The thread's newest message wins; unread adds up; a customer's message opens it.
 
     ``resolved_at`` is left as it was, so that the rows a customer's message
     reopened can be told from the answer (their status is open while
-    ``resolved_at`` still says when they were resolved); :func:`clear_resolved`
+    ``resolved_at`` still says when they were resolved); :func:`clear_reopened`
     then clears it for those few.
     """
     new = insert.excluded
@@ -84,39 +85,49 @@ def _upsert(insert: postgresql.Insert | sqlite.Insert) -> Any:
     )
 
 
-_TOUCH = {
-    "sqlite": Prepared(_upsert(sqlite.insert(_CONVERSATIONS)), column_keys=ACTIVITY_COLUMNS),
-    "postgresql": Prepared(
-        _upsert(postgresql.insert(_CONVERSATIONS)), column_keys=ACTIVITY_COLUMNS
-    ),
-}
+# Open now while it still says when it was resolved: a customer's message just reopened it.
+_REOPENED = and_(_c.status == ConversationStatus.open.value, _c.resolved_at.is_not(None))
+# Per dialect, built at first use (``dialect.insert`` needs a unit of work to know which).
+_TOUCH: dict[str, Prepared] = {}
+_TOUCH_ONE: dict[str, Prepared] = {}
+
+
+def _prepared(tx: Tx, *, returning: bool) -> Prepared:
+    made = _TOUCH_ONE if returning else _TOUCH
+    found = made.get(tx.dialect)
+    if found is None:
+        statement = _upsert(dialect.insert(tx, _CONVERSATIONS))
+        if returning:
+            statement = statement.returning(_REOPENED)
+        found = made[tx.dialect] = Prepared(statement, column_keys=ACTIVITY_COLUMNS)
+    return found
 
 
 async def touch(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
-    """Upsert threads' activity with no customer message among it (nothing to reopen)."""
+    """Upsert threads' activity in one statement (executemany for several)."""
     if len(rows) == 1:
-        await _TOUCH[tx.dialect].execute(tx, rows[0])
+        await _prepared(tx, returning=False).execute(tx, rows[0])
     else:
-        await _TOUCH[tx.dialect].execute_many(tx, rows)
+        await _prepared(tx, returning=False).execute_many(tx, rows)
 
 
-async def touch_reopening(tx: Tx, rows: Sequence[dict[str, Any]]) -> list[uuid.UUID]:
-    """Upsert threads' activity in one statement; the contacts whose thread it reopened."""
-    statement = _upsert(dialect.insert(tx, _CONVERSATIONS).values(list(rows))).returning(
-        _c.contact_id, _c.status, _c.resolved_at
-    )
-    found = await tx.session.execute(statement)
-    return [
-        contact_id
-        for contact_id, status, resolved_at in found
-        if status == ConversationStatus.open and resolved_at is not None
-    ]
+async def touch_reopens(tx: Tx, row: dict[str, Any]) -> bool:
+    """Upsert one thread's activity; whether that reopened it (see :func:`clear_reopened`)."""
+    found = await _prepared(tx, returning=True).first(tx, row)
+    return found is not None and bool(found[0])
 
 
-async def clear_resolved(tx: Tx, contact_ids: Sequence[uuid.UUID]) -> None:
-    await tx.session.execute(
-        update(_CONVERSATIONS).where(_c.contact_id.in_(contact_ids)).values(resolved_at=None)
-    )
+_CLEAR_REOPENED = Prepared(
+    update(_CONVERSATIONS)
+    .where(_c.contact_id.in_(bindparam("ids", expanding=True)), _REOPENED)
+    .values(resolved_at=null(), updated_at=_c.updated_at)  # set just now by the upsert
+    .returning(_c.contact_id)
+)
+
+
+async def clear_reopened(tx: Tx, contact_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+    """Of these threads, those the upsert just reopened, now no longer marked resolved."""
+    return [row[0] for row in await _CLEAR_REOPENED.all(tx, {"ids": list(contact_ids)})]
 
 
 @dataclass(frozen=True, slots=True)

@@ -191,12 +191,11 @@ class Prepared:
             name: bind.type.dialect_impl(dialect).bind_processor(dialect)
             for name, bind in compiled.binds.items()
         }
-        results: list[_Processor] = []
-        if isinstance(self.statement, Select):
-            results = [
-                column.type.dialect_impl(dialect).result_processor(dialect, None)
-                for column in self.statement.selected_columns
-            ]
+        # A select's columns, or what an insert or update returns (none without RETURNING).
+        results: list[_Processor] = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in self.statement.exported_columns
+        ]
         fixed = {
             name: bind.effective_value
             for name, bind in compiled.binds.items()
