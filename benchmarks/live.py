@@ -38,6 +38,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 
 from benchmarks import fixtures, loadgen, procs
@@ -87,6 +88,31 @@ def _viewer(base: str, token: str, log: Path) -> subprocess.Popen[bytes]:
     )
 
 
+def _sent(base: str) -> tuple[float, float]:
+    """Notifications and changes the server has sent to other processes (its metrics)."""
+    found = {"msgboxx_live_notifications_total": 0.0, "msgboxx_live_changes_sent_total": 0.0}
+    for line in httpx.get(f"{base}/metrics", timeout=10).text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in found:
+            found[name] = float(value)
+    return found["msgboxx_live_notifications_total"], found["msgboxx_live_changes_sent_total"]
+
+
+async def _notify_cpu(calls: int = 3000) -> float:
+    """The client's CPU for one ``SELECT pg_notify`` round trip (asyncpg), in ms."""
+    connection = await asyncpg.connect(POSTGRES.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        payload = "x" * 150
+        for _ in range(200):  # warm up
+            await connection.execute("SELECT pg_notify($1, $2)", "msgboxx_bench", payload)
+        started = time.process_time()
+        for _ in range(calls):
+            await connection.execute("SELECT pg_notify($1, $2)", "msgboxx_bench", payload)
+        return 1000 * (time.process_time() - started) / calls
+    finally:
+        await connection.close()
+
+
 def cost(seconds: float, repetitions: int) -> dict[str, Any]:
     variants: dict[str, dict[str, str]] = {
         "off": {"MSGBOXX_LIVE": "false"},
@@ -109,8 +135,13 @@ def cost(seconds: float, repetitions: int) -> dict[str, Any]:
             contacts=fixture.sandbox_contacts,
         )
         variant_src = _in_transaction_variant(workdir)
+        names = list(variants)
         for repetition in range(repetitions):
-            for name, extra in variants.items():
+            # Each repetition starts with another variant: a drift of the host's speed
+            # within a repetition falls on every variant alike.
+            shift = repetition % len(names)
+            for name in names[shift:] + names[:shift]:
+                extra = variants[name]
                 port = procs.free_port()
                 env = procs.environment(
                     data_dir,
@@ -129,6 +160,7 @@ def cost(seconds: float, repetitions: int) -> dict[str, Any]:
                     if "viewer" in name:
                         viewer = _viewer(base, fixture.token, workdir / "logs" / "viewer.log")
                         time.sleep(0.5)
+                    sent_before = _sent(base)
                     before = server.cpu_seconds()
                     run = loadgen.wrk(
                         base,
@@ -138,18 +170,22 @@ def cost(seconds: float, repetitions: int) -> dict[str, Any]:
                         env={"BENCH_TOKEN": fixture.token, "BENCH_BODIES": str(bodies)},
                     )
                     cpu_ms = 1000 * (server.cpu_seconds() - before) / max(1, run["requests"])
+                    sent_after = _sent(base)
                 finally:
                     if viewer is not None:
                         viewer.terminate()
                         viewer.wait()
                     server.stop()
                 results[name].append((run["rps"], cpu_ms))
+                notifications = sent_after[0] - sent_before[0]
+                changes = sent_after[1] - sent_before[1]
                 print(
                     f"#{repetition + 1} {name:26} {run['rps']:7.0f} req/s "
-                    f"{cpu_ms:.3f} ms CPU/request",
+                    f"{cpu_ms:.3f} ms CPU/request; "
+                    f"{changes:.0f} changes in {notifications:.0f} notifications",
                     flush=True,
                 )
-    summary = {
+    summary: dict[str, Any] = {
         name: {
             "rps": statistics.median(r for r, _ in runs),
             "cpuMsPerRequest": statistics.median(c for _, c in runs),
@@ -157,6 +193,7 @@ def cost(seconds: float, repetitions: int) -> dict[str, Any]:
         }
         for name, runs in results.items()
     }
+    summary["notifyRoundTripClientCpuMs"] = asyncio.run(_notify_cpu())
     return summary
 
 

@@ -77,9 +77,15 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
         yield base, token
 
 
+def _schema(base: str) -> Any:
+    """Every operation but ``GET /live``: an endless event stream has no answer to check
+    (a call would wait for its end forever); tests/live checks it over real HTTP."""
+    return schemathesis.openapi.from_url(f"{base}/openapi.json").exclude(path="/live")
+
+
 def test_api__no_input_gives_a_5xx_or_breaks_the_schema(live: tuple[str, str]) -> None:
     base, token = live
-    schema = schemathesis.openapi.from_url(f"{base}/openapi.json")
+    schema = _schema(base)
     failures: list[str] = []
     operations = 0
     for result in schema.get_all_operations():
@@ -108,7 +114,7 @@ def test_api__sequences_of_linked_calls_give_no_5xx_or_break_the_schema(
     live: tuple[str, str],
 ) -> None:
     base, token = live
-    schema = schemathesis.openapi.from_url(f"{base}/openapi.json")
+    schema = _schema(base)
     machine: Any = schema.as_state_machine()
     failures: dict[str, str] = {}
     scenarios = 0

@@ -34,6 +34,7 @@ from sqlalchemy.engine import make_url
 
 from msgboxx.db.tx import Said
 from msgboxx.live.changes import Change, decode, encode, payload_prefix
+from msgboxx.observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ APPLICATION_NAME = "msgboxx-live"
 # dropped, and the other processes' viewers miss them as after any lost notification.
 PENDING_LIMIT = 10_000
 # How long a commit's changes wait for others to share their notification.
-GATHER_SECONDS = 0.02
+GATHER_SECONDS = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,23 +154,24 @@ class Feed:
         else:
             for account_id in account_ids:
                 self._viewers.setdefault(account_id, set()).add(viewer)
+        metrics.LIVE_VIEWERS.inc()
         try:
             yield viewer
         finally:
+            metrics.LIVE_VIEWERS.dec()
             self._forget(viewer)
 
     def end_all(self) -> None:
         """End every subscription, and any made later: the server is stopping."""
         self._closing = True
-        for viewers in list(self._viewers.values()):
-            for viewer in viewers:
-                viewer.end(None)
+        for viewer in self._every_viewer():
+            viewer.end(None)
         self._viewers.clear()
 
     @property
     def viewers(self) -> int:
         """Subscriptions open in this process."""
-        return len({id(v) for viewers in self._viewers.values() for v in viewers})
+        return len(self._every_viewer())
 
     def _deliver(self, changes: list[Change]) -> None:
         for change in changes:
@@ -178,6 +180,7 @@ class Feed:
                 continue
             behind = [viewer for viewer in viewers if not viewer.offer(change)]
             for viewer in behind:
+                metrics.LIVE_RESETS.labels("behind").inc()
                 viewer.end(Reset("behind"))
                 self._forget(viewer)
 
@@ -190,10 +193,14 @@ class Feed:
                     del self._viewers[account_id]
 
     def _reset_all(self, reason: str) -> None:
-        for viewers in list(self._viewers.values()):
-            for viewer in viewers:
-                viewer.end(Reset(reason))
+        for viewer in self._every_viewer():
+            metrics.LIVE_RESETS.labels(reason).inc()
+            viewer.end(Reset(reason))
         self._viewers.clear()
+
+    def _every_viewer(self) -> set[Subscription]:
+        """Each subscription once (one following several accounts is under each)."""
+        return {viewer for viewers in self._viewers.values() for viewer in viewers}
 
     # -- the other processes (PostgreSQL) ----------------------------------------------
 
@@ -265,3 +272,5 @@ class Feed:
             changes, self._pending = self._pending, []
             for payload in encode(self.origin, changes):
                 await connection.execute("SELECT pg_notify($1, $2)", CHANNEL, payload)
+                metrics.LIVE_NOTIFICATIONS.inc()
+            metrics.LIVE_CHANGES_SENT.inc(len(changes))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 REQUESTS = Counter(
     "msgboxx_http_requests_total", "HTTP requests answered", ["method", "route", "status"]
@@ -16,3 +16,11 @@ LATENCY = Histogram(
 MESSAGES_ACCEPTED = Counter("msgboxx_messages_accepted_total", "Outbound messages accepted")
 MESSAGES_SENT = Counter("msgboxx_messages_sent_total", "Messages handed to a channel")
 MESSAGES_FAILED = Counter("msgboxx_messages_failed_total", "Messages that ended Failed")
+LIVE_VIEWERS = Gauge("msgboxx_live_viewers", "Live streams open in this process")
+LIVE_NOTIFICATIONS = Counter(
+    "msgboxx_live_notifications_total", "Notifications of live changes sent to other processes"
+)
+LIVE_CHANGES_SENT = Counter(
+    "msgboxx_live_changes_sent_total", "Live changes sent to other processes (NOTIFY)"
+)
+LIVE_RESETS = Counter("msgboxx_live_resets_total", "Live streams told to fetch afresh", ["reason"])
