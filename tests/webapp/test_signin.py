@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+
 import httpx
 from playwright.async_api import BrowserContext, expect
 
 from msgboxx.auth import service as auth
-from tests.support import PASSWORD, fresh_number
+from tests.auth.test_token import _in_one_window as in_one_window
+from tests.support import PASSWORD, fresh_number, running, test_settings
 from tests.webapp.conftest import InboxServer
 from tests.webapp.support import Team, csrf_of, sign_in
 
@@ -146,4 +150,31 @@ async def test_csrf__the_sign_in_form_needs_its_own_token(team: Team) -> None:
             "/app/login", data={"email": team.admin_email, "password": PASSWORD}
         )
     assert reply.status_code == 403
+    assert "msgboxx_session" not in reply.cookies
+
+
+async def test_sign_in__counts_against_the_apis_login_limit(tmp_path: Path) -> None:
+    """Wrong passwords at POST /oauth/token and at the form share one limit (the API's)."""
+    settings = test_settings(tmp_path / "data", login_attempts_per_minute=2)
+    email = f"ann-{uuid.uuid4().hex[:8]}@example.com"
+    async with running(settings) as server:
+        async with server.db.tx(write=True) as tx:
+            org = await auth.create_organisation(tx, name="Limited")
+            await auth.create_user(tx, org_id=org.id, email=email, password=PASSWORD, role="admin")
+            await tx.commit()
+        await in_one_window()
+        async with httpx.AsyncClient(base_url=server.base_url) as client:
+            for _ in range(2):
+                wrong = await client.post(
+                    "/oauth/token", json={"username": email, "password": "nope"}
+                )
+                assert wrong.status_code == 401
+            form = await client.get("/app/login")
+            token = form.text.split('name="csrf" value="')[1].split('"')[0]
+            reply = await client.post(
+                "/app/login",
+                data={"email": email, "password": PASSWORD, "csrf": token},
+            )
+    assert reply.status_code == 429
+    assert int(reply.headers["retry-after"]) >= 1
     assert "msgboxx_session" not in reply.cookies

@@ -102,3 +102,9 @@ async def test_canned_reply__slash_inserts_it_into_the_composer(
     await composer.press("Enter")
     bubble = page.locator("#thread-items .bubble.out").last
     await expect(bubble.locator(".text")).to_have_text("We are open 9 to 5, Monday to Friday.")
+
+    await composer.type("/")  # the keyboard alone: arrows choose, Enter inserts
+    await composer.press("ArrowDown")
+    await expect(suggestions.locator("li.chosen")).to_have_attribute("data-shortcut", "thanks")
+    await composer.press("Enter")
+    await expect(composer).to_have_value("Thank you!")

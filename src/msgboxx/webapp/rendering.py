@@ -72,13 +72,11 @@ class PageRoute(APIRoute):
         async def handle(request: Request) -> Response:
             try:
                 return await handler(request)
-            except SignInNeeded:
-                if request.method == "GET" and not wants_json(request):
-                    return see_other(f"/app/login?next={quote(request.url.path)}")
-                raise
             except ProblemError as problem:
                 if wants_json(request):
                     raise
+                if isinstance(problem, SignInNeeded) and request.method == "GET":
+                    return see_other(f"/app/login?next={quote(request.url.path)}")
                 response = render(
                     "problem.html", status=problem.status, problem=problem, agent=None
                 )

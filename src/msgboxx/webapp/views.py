@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar, get_args
 
 from msgboxx.accounts import service as accounts
+from msgboxx.accounts.service import Inbox
 from msgboxx.auth import service as auth
 from msgboxx.auth.service import Principal
 from msgboxx.contacts import service as contacts
@@ -73,18 +74,18 @@ class Conversation:
     colleagues: list[tuple[uuid.UUID, str]]
 
 
-async def inbox_of_account(tx: Tx, principal: Principal, inbox_id: uuid.UUID) -> Any:
+async def inbox_of_account(tx: Tx, principal: Principal, inbox_id: uuid.UUID) -> Inbox:
     return await accounts.get_inbox(tx, principal, inbox_id)
 
 
-async def inboxes(tx: Tx, principal: Principal) -> list[Any]:
+async def inboxes(tx: Tx, principal: Principal) -> list[Inbox]:
     found, _total = await accounts.list_inboxes(tx, principal, PageRequest(page=1, pageSize=500))
     return found
 
 
 async def contact_in_inbox(
     tx: Tx, principal: Principal, *, inbox_id: uuid.UUID, contact_id: uuid.UUID
-) -> tuple[Any, Contact]:
+) -> tuple[Inbox, Contact]:
     """The inbox and one of its contacts: 404 for either unseen, or a contact of another inbox."""
     inbox = await accounts.get_inbox(tx, principal, inbox_id)
     contact = await contacts.get(tx, principal, contact_id)
@@ -214,7 +215,7 @@ class InboxFilters:
 
 async def inbox(
     tx: Tx, principal: Principal, *, inbox_id: uuid.UUID, filters: InboxFilters
-) -> tuple[Any, list[ConversationView]]:
+) -> tuple[Inbox, list[ConversationView]]:
     found = await accounts.get_inbox(tx, principal, inbox_id)
     listed = await conversations.list_conversations(
         tx,

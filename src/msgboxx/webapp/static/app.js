@@ -143,6 +143,13 @@ function canned(text, count) {
     if (event.key === "Enter" && cannedOpen()) {
       event.preventDefault();
       insert(list.querySelector("li.chosen") || replies.find((li) => !li.hidden));
+    } else if ((event.key === "ArrowDown" || event.key === "ArrowUp") && cannedOpen()) {
+      event.preventDefault();
+      const shown = replies.filter((li) => !li.hidden);
+      const at = shown.findIndex((li) => li.classList.contains("chosen"));
+      const next = (at + (event.key === "ArrowDown" ? 1 : shown.length - 1)) % shown.length;
+      shown.forEach((li, i) => li.classList.toggle("chosen", i === next));
+      shown[next].setAttribute("aria-selected", "true");
     } else if (event.key === "Escape") {
       list.hidden = true;
     }
