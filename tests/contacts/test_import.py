@@ -156,6 +156,17 @@ async def test_import__thousands_of_rows_across_batches_with_errors_capped(
     assert (again.json()["created"], again.json()["updated"]) == (0, 1300)
 
 
+async def test_import__lines_are_counted_from_the_top_of_the_file(tenant: Tenant) -> None:
+    content = b"\r\n\nphone;name\n12345;Ann\n\n+447911123402;Bob\n+447911123402;Bob\n"
+    reply = await upload(tenant.api, content, tenant.account_id)
+    assert reply.status_code == 200, reply.text
+    assert [(e["line"], e["number"]) for e in reply.json()["errors"]] == [
+        (4, "12345"),
+        (7, "+447911123402"),
+    ]
+    assert "duplicate of line 6" in reply.json()["errors"][1]["reason"]
+
+
 async def test_import__a_header_only_file_imports_nothing(tenant: Tenant) -> None:
     reply = await upload(tenant.api, b"phone,name\r\n", tenant.account_id)
     assert reply.status_code == 200, reply.text

@@ -168,8 +168,9 @@ def read(text: IO[str], *, region: str | None, max_rows: int) -> Sheet:
     """Every row of the CSV file ``text`` (opened as ``utf-8-sig``), accepted or rejected."""
     lines = _lines(text)
     first = next(lines, None)
+    skipped = 0  # blank lines above the header: the reader's line count starts after them
     while first is not None and not first.strip():
-        first = next(lines, None)
+        first, skipped = next(lines, None), skipped + 1
     if first is None:
         raise Unprocessable.for_field("file", "the file is empty: a header row is expected")
     reader = csv.reader(itertools.chain([first], lines), delimiter=_delimiter(first), strict=True)
@@ -178,9 +179,9 @@ def read(text: IO[str], *, region: str | None, max_rows: int) -> Sheet:
         columns = _columns(header)
         sheet = Sheet(number_column=header[columns.number].strip())
         seen: dict[str, int] = {}
-        ended = reader.line_num
+        ended = reader.line_num + skipped
         for fields in reader:
-            line, ended = ended + 1, reader.line_num
+            line, ended = ended + 1, reader.line_num + skipped
             if not fields or not any(cell.strip() for cell in fields):
                 continue  # a blank line is no row
             if sheet.total >= max_rows:
@@ -188,7 +189,7 @@ def read(text: IO[str], *, region: str | None, max_rows: int) -> Sheet:
             _take(sheet, seen, columns, fields, line=line, width=len(header), region=region)
     except csv.Error as exc:
         raise Unprocessable.for_field(
-            "file", f"the file is not valid CSV at line {reader.line_num}: {exc}"
+            "file", f"the file is not valid CSV at line {reader.line_num + skipped}: {exc}"
         ) from None
     return sheet
 

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, EmailStr, Field, WithJsonSchema
 
 from msgboxx.contacts import segments
 from msgboxx.contacts.models import Contact
@@ -23,8 +23,18 @@ def _attribute_changes(value: object) -> object:
 
 
 # Changes to a contact's attributes: text (or a number or true/false, kept as text) sets
-# a key, null removes it (segments.clean_attributes).
-AttributeChanges = Annotated[dict[str, str | None], BeforeValidator(_attribute_changes)]
+# a key, null removes it (segments.clean_attributes). The document says what is accepted.
+AttributeChanges = Annotated[
+    dict[str, str | None],
+    BeforeValidator(_attribute_changes),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "maxProperties": segments.MAX_ATTRIBUTES,
+            "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
+        }
+    ),
+]
 
 
 class ContactOut(ApiModel):
