@@ -62,7 +62,7 @@ async def test_async_client__a_scheduled_message_goes_out_and_then_cannot_be_can
     async with AsyncClient(
         tenant.server.base_url, username=tenant.admin_email, password=PASSWORD
     ) as client:
-        send_at = utcnow() + timedelta(seconds=1)
+        send_at = utcnow() + timedelta(seconds=4)  # signing in can take a second when busy
         message = await client.messages.send(
             api_account_id=tenant.account_id,
             contact_id=contact_id,
@@ -70,7 +70,9 @@ async def test_async_client__a_scheduled_message_goes_out_and_then_cannot_be_can
             send_at=send_at.astimezone(UTC),
         )
         assert message.status == "Pending"
-        read = await wait_for_status(tenant.api, f"/message/{message.message_id}", "Read")
+        read = await wait_for_status(
+            tenant.api, f"/message/{message.message_id}", "Read", timeout=20
+        )
         assert read["sentAt"] >= read["sendAt"]
         with pytest.raises(Conflict):
             await client.messages.cancel(message.message_id)

@@ -36,7 +36,9 @@ from tests.support import (
     wait_for_status,
 )
 
-# How late a scheduled message may reach the network: the brief's promise.
+# How late a scheduled message may reach the network: the promise to users.
+# (Due times are a few seconds ahead, so that a slow accept on a busy machine
+# still schedules them in the future.)
 ON_TIME = 1.0
 
 
@@ -123,7 +125,7 @@ async def test_schedule__stays_pending_then_goes_within_a_second_of_send_at(
     scheduling: Scheduling, shop: Tenant
 ) -> None:
     contact_id = await shop.contact()
-    send_at = soon(2.5)
+    send_at = soon(3.0)
     accepted = await schedule(shop, contact_id, send_at)
     assert accepted["status"] == "Pending"
     assert accepted["sendAt"] == format_timestamp(send_at)
@@ -142,7 +144,7 @@ async def test_schedule__send_at_in_another_offset_is_the_same_instant(
     scheduling: Scheduling, shop: Tenant
 ) -> None:
     contact_id = await shop.contact()
-    send_at = soon(1.5)
+    send_at = soon(2.5)
     in_new_york = send_at.astimezone(ZoneInfo("America/New_York"))
     accepted = await schedule(shop, contact_id, in_new_york)
     assert accepted["sendAt"] == format_timestamp(send_at)
@@ -171,8 +173,8 @@ async def test_schedule__scheduled_messages_keep_their_order_by_send_at(
     scheduling: Scheduling, shop: Tenant
 ) -> None:
     contact_id = await shop.contact()
-    second = await schedule(shop, contact_id, soon(2.0), "second")
-    first = await schedule(shop, contact_id, soon(1.2), "first")
+    second = await schedule(shop, contact_id, soon(3.5), "second")
+    first = await schedule(shop, contact_id, soon(2.5), "first")
     first_at = await wait_handed_off(scheduling, first["messageId"])
     second_at = await wait_handed_off(scheduling, second["messageId"])
     assert first_at < second_at
@@ -182,7 +184,7 @@ async def test_schedule__scheduled_messages_keep_their_order_by_send_at(
 async def test_schedule__broadcast_waits_for_send_at(scheduling: Scheduling, shop: Tenant) -> None:
     template_id = await template(shop)
     contact_id = await shop.contact(inbound=False)
-    send_at = soon(2.0)
+    send_at = soon(3.0)
     reply = await shop.api.post(
         "/broadcast",
         json={
@@ -208,9 +210,9 @@ async def test_schedule__session_message_fails_with_the_window_reason_once_it_ha
     scheduling: Scheduling, shop: Tenant
 ) -> None:
     contact_id = await shop.contact()
-    # The window closes one second from now; the message is due in two.
-    await set_last_inbound(shop, contact_id, utcnow() - timedelta(hours=24) + timedelta(seconds=1))
-    accepted = await schedule(shop, contact_id, soon(2.0))
+    # The window closes three seconds from now; the message is due in five.
+    await set_last_inbound(shop, contact_id, utcnow() - timedelta(hours=24) + timedelta(seconds=3))
+    accepted = await schedule(shop, contact_id, soon(5.0))
     failed = await wait_for_status(shop.api, f"/message/{accepted['messageId']}", "Failed")
     assert accepted["messageId"] not in scheduling.handed_off()
     # Exactly what the API answers a session message to this contact now.
@@ -234,7 +236,7 @@ async def test_schedule__template_to_a_contact_who_unsubscribed_meanwhile_fails(
         "templateId": template_id,
         "parameters": ["Ann", "our spring sale"],
     }
-    reply = await shop.api.post("/broadcast", json={**message, "sendAt": wire(soon(1.5))})
+    reply = await shop.api.post("/broadcast", json={**message, "sendAt": wire(soon(4.0))})
     assert reply.status_code == 201, reply.text
     changed = await shop.api.patch(f"/contact/{contact_id}", json={"status": "Unsubscribed"})
     assert changed.status_code == 200, changed.text
@@ -250,8 +252,8 @@ async def test_schedule__window_open_at_send_time_is_sent_even_if_reopened_meanw
 ) -> None:
     number = fresh_number()
     contact_id = await shop.contact(number=number)
-    await set_last_inbound(shop, contact_id, utcnow() - timedelta(hours=24) + timedelta(seconds=1))
-    accepted = await schedule(shop, contact_id, soon(2.0))
+    await set_last_inbound(shop, contact_id, utcnow() - timedelta(hours=24) + timedelta(seconds=3))
+    accepted = await schedule(shop, contact_id, soon(5.0))
     # The customer writes again: the window is open again when the message falls due.
     written = await shop.api.post(
         "/sandbox/inbound", json={"from": number, "to": shop.phone_number, "text": "Still there?"}
@@ -312,7 +314,7 @@ async def test_schedule__idempotency_key_replays_the_first_answer(
         "apiAccountId": shop.account_id,
         "contactId": contact_id,
         "message": "Once",
-        "sendAt": wire(soon(1.5)),
+        "sendAt": wire(soon(2.5)),
     }
     headers = {"Idempotency-Key": uuid.uuid4().hex}
     first = await shop.api.post("/message", json=body, headers=headers)
@@ -331,7 +333,7 @@ async def test_cancel__a_scheduled_message_never_goes_out(
     scheduling: Scheduling, shop: Tenant
 ) -> None:
     contact_id = await shop.contact()
-    send_at = soon(1.5)
+    send_at = soon(2.5)
     accepted = await schedule(shop, contact_id, send_at)
     reply = await shop.api.post(f"/message/{accepted['messageId']}/cancel")
     assert reply.status_code == 200, reply.text
@@ -348,7 +350,7 @@ async def test_cancel__a_scheduled_message_never_goes_out(
 
 async def test_cancel__once_it_has_gone_out_is_409(scheduling: Scheduling, shop: Tenant) -> None:
     contact_id = await shop.contact()
-    accepted = await schedule(shop, contact_id, soon(1.0))
+    accepted = await schedule(shop, contact_id, soon(2.0))
     await wait_for_status(shop.api, f"/message/{accepted['messageId']}", "Read")
     reply = await shop.api.post(f"/message/{accepted['messageId']}/cancel")
     assert_problem(reply, 409)

@@ -205,8 +205,7 @@ class Messages(_Resource):
     ) -> Message:
         """Send a session message (inside the contact's 24-hour window); normally Pending.
 
-        ``send_at`` (an aware time; a naive one is read as UTC) schedules it: it
-        stays Pending until then, and fails then if the window has closed.
+        ``send_at`` schedules it (a naive time is UTC); it fails then if the window has closed.
         """
         call = calls.message_send(
             api_account_id=api_account_id,
@@ -274,10 +273,7 @@ class Broadcasts(_Resource):
         send_at: datetime | None = None,
         idempotency_key: str | None = None,
     ) -> Broadcast:
-        """Send an approved template, filled in by ``parameters`` (or the whole ``message``).
-
-        ``send_at`` schedules it (an aware time; a naive one is read as UTC).
-        """
+        """An approved template filled in by ``parameters`` (or ``message``); ``send_at``: later."""
         call = calls.broadcast_send(
             api_account_id=api_account_id,
             contact_id=contact_id,
