@@ -44,7 +44,7 @@ APPLICATION_NAME = "msgboxx-live"
 # Changes waiting for the feed's connection (lost, being made again); past it they are
 # dropped, and the other processes' viewers miss them as after any lost notification.
 PENDING_LIMIT = 10_000
-# How long a commit's changes wait for others to share their notification.
+# The least time between two notifications: the changes committed meanwhile share one.
 GATHER_SECONDS = 0.05
 
 
@@ -126,6 +126,7 @@ class Feed:
         self._connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        self._dropping = False
 
     # -- this process ---------------------------------------------------------------
 
@@ -136,8 +137,11 @@ class Feed:
             self._deliver(changes)
         if self._task is not None:
             if len(self._pending) + len(changes) > PENDING_LIMIT:
-                log.warning("live changes dropped: the feed's connection is behind")
+                if not self._dropping:  # once until the connection catches up
+                    log.warning("live changes dropped: the feed's connection is behind")
+                    self._dropping = True
                 return
+            self._dropping = False
             self._pending.extend(changes)
             self._stir.set()
 
@@ -248,13 +252,19 @@ class Feed:
                     self._reset_all("reconnected")
                 first = False
                 self._connected.set()
+                loop = asyncio.get_running_loop()
+                sent_at = -GATHER_SECONDS
                 while not connection.is_closed():
                     await self._stir.wait()
-                    # Commits close together share a notification: a round trip each
-                    # cost the API more than the rest of the feed (docs/architecture.md).
-                    await asyncio.sleep(GATHER_SECONDS)
+                    # At most one notification per GATHER_SECONDS: commits close together
+                    # share one (a round trip each would cost more than the rest of the
+                    # feed), while a change after a quiet spell goes at once.
+                    wait = sent_at + GATHER_SECONDS - loop.time()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
                     self._stir.clear()
                     await self._send(connection)
+                    sent_at = loop.time()
                 log.warning("live feed connection lost")
             except asyncio.CancelledError:
                 raise
