@@ -70,7 +70,8 @@ def serving_process(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        # Generous: on a machine shared by several test runs the imports alone took 30 s.
+        deadline = time.monotonic() + 90
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"msgboxx serve exited: {log_path.read_text()[-2000:]}")
