@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from msgboxx.auth.models import Organisation, RateLimitHit, User
@@ -109,3 +109,19 @@ async def count_failure(tx: Tx, *, keys: list[str], window: int) -> None:
 
 async def forget_failures_before(tx: Tx, window: int) -> None:
     await tx.session.execute(delete(RateLimitHit).where(RateLimitHit.window_start < window))
+
+
+async def messaging_tier(tx: Tx, org_id: uuid.UUID) -> tuple[bool, str | None]:
+    """Whether the organisation exists, and its tier (None: the server's default)."""
+    found = (
+        await tx.session.execute(
+            select(Organisation.messaging_tier).where(Organisation.id == org_id)
+        )
+    ).first()
+    return (found is not None, found[0] if found is not None else None)
+
+
+async def set_messaging_tier(tx: Tx, org_id: uuid.UUID, tier: str | None) -> None:
+    await tx.session.execute(
+        update(Organisation).where(Organisation.id == org_id).values(messaging_tier=tier)
+    )

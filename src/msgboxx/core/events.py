@@ -24,6 +24,9 @@ class EventType(enum.StrEnum):
     broadcast_status = "broadcast.status"
     contact_created = "contact.created"
     contact_updated = "contact.updated"
+    # A campaign changed status; and its counts, at most every few seconds and at the end.
+    campaign_status = "campaign.status"
+    campaign_progress = "campaign.progress"
 
 
 @dataclass(frozen=True, slots=True)

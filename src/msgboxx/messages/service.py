@@ -29,6 +29,14 @@ from msgboxx.messages.accepting import (
 from msgboxx.messages.erasure import erase_text_of_contact
 from msgboxx.messages.inbound import announce_media, record_inbound
 from msgboxx.messages.queue import MEDIA_LANE, first_due, free_leases, lease, numbers_with_due
+from msgboxx.messages.reach import (
+    already_reached,
+    queued_ahead,
+    reached_outside_window,
+    recipient_in_organisation,
+    replied_count,
+    status_counts,
+)
 from msgboxx.messages.reports import (
     HandedOff,
     Report,
@@ -52,6 +60,7 @@ __all__ = [
     "Report",
     "SendOutcome",
     "UrlFetching",
+    "already_reached",
     "announce_media",
     "apply_held_reports",
     "apply_reports",
@@ -66,11 +75,16 @@ __all__ = [
     "lease",
     "list_messages",
     "numbers_with_due",
+    "queued_ahead",
+    "reached_outside_window",
     "recipient",
+    "recipient_in_organisation",
     "record_inbound",
     "record_sends",
+    "replied_count",
     "send_session",
     "status_changes",
+    "status_counts",
     "views",
 ]
 
