@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import timedelta
 from typing import Any
 
 from msgboxx.accounts.models import ApiAccount
@@ -44,12 +43,10 @@ async def contacts(
     name: str | None = "Ada",
     attributes: dict[str, Any] | None = None,
     tags: Sequence[str] = (),
-    window_open: bool = False,
     status: str = "Subscribed",
 ) -> list[str]:
-    """``count`` contacts of the tenant's account, written directly (as an import would).
-
-    ``window_open``: the customer wrote an hour ago; otherwise never (window closed).
+    """``count`` contacts of the tenant's account, written directly (as an import would);
+    they never wrote, so their window is closed.
     """
     account_id = uuid.UUID(tenant.account_id)
     made = [
@@ -60,7 +57,6 @@ async def contacts(
             name=name,
             status=status,
             attributes=attributes,
-            last_inbound_at=utcnow() - timedelta(hours=1) if window_open else None,
         )
         for _ in range(count)
     ]
@@ -68,10 +64,26 @@ async def contacts(
         tx.session.add_all(made)
         await tx.session.flush()
         tx.session.add_all(
-            ContactTag(contact_id=c.id, account_id=account_id, tag=tag) for c in made for tag in tags
+            ContactTag(contact_id=c.id, account_id=account_id, tag=tag)
+            for c in made
+            for tag in tags
         )
         await tx.commit()
     return [str(c.id) for c in made]
+
+
+async def customers_who_wrote(
+    tenant: Tenant, count: int, *, attributes: dict[str, Any] | None = None
+) -> list[str]:
+    """Contacts who just wrote to the number (their window is open), with ``attributes``."""
+    made = [await tenant.contact() for _ in range(count)]
+    async with tenant.server.db.tx(write=True) as tx:
+        for contact_id in made:
+            found = await tx.session.get(Contact, uuid.UUID(contact_id))
+            assert found is not None
+            found.name, found.attributes = "Ada", attributes
+        await tx.commit()
+    return made
 
 
 async def create(tenant: Tenant, template_id: str, **body: Any) -> dict[str, Any]:
