@@ -48,3 +48,11 @@ def from_meta(name: str) -> MessagingTier | None:
     if count >= 1000:
         return MessagingTier.tier_2000  # the retired 1K tier became 2K
     return MessagingTier.tier_250
+
+
+def from_meta_value(value: str | int) -> MessagingTier | None:
+    """A tier as a webhook gives it: ``TIER_2K``, or a count (``2000``; ``-1`` is unlimited)."""
+    if isinstance(value, int) or value.strip().lstrip("-").isdigit():
+        count = int(value)
+        return MessagingTier.unlimited if count < 0 else from_meta(f"TIER_{count}")
+    return from_meta(value)
