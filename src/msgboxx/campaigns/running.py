@@ -171,11 +171,15 @@ async def _settle(
         else set()
     )
     closed_set = set(closed)
+    addressed = await messages.recipients_in_organisation(
+        tx, org_id=campaign.org_id, contact_ids=batch
+    )
     outcomes: list[Outcome] = []
+    sends: list[tuple[messages.Recipient, messages.Outbound]] = []
     assert campaign.template_id is not None
     for contact_id in batch:
-        person = people.get(contact_id)
-        if person is None:
+        person, to = people.get(contact_id), addressed.get(contact_id)
+        if person is None or to is None:
             outcomes.append((contact_id, RecipientState.skipped, None, SkipReason.contact_erased))
             continue
         if person.status == ContactStatus.unsubscribed:
@@ -197,12 +201,6 @@ async def _settle(
                 outcomes.append((contact_id, RecipientState.waiting, None, None))
                 continue
             room -= 1
-        to = await messages.recipient_in_organisation(
-            tx, org_id=campaign.org_id, contact_id=contact_id
-        )
-        if to is None:
-            outcomes.append((contact_id, RecipientState.skipped, None, SkipReason.contact_erased))
-            continue
         filled = await templates.fill_for_broadcast(
             tx,
             template_id=campaign.template_id,
@@ -210,11 +208,22 @@ async def _settle(
             message=None,
             parameters=values,
         )
-        content = messages.Outbound(
-            filled.text, template_id=filled.template_id, template_parameters=filled.parameters
+        sends.append(
+            (
+                to,
+                messages.Outbound(
+                    filled.text,
+                    template_id=filled.template_id,
+                    template_parameters=filled.parameters,
+                ),
+            )
         )
-        queued = await messages.enqueue(tx, to=to, content=content, now=now)
-        outcomes.append((contact_id, RecipientState.queued, queued.id, None))
+    queued = await messages.enqueue_templates(tx, sends, now=now)
+    outcomes += [
+        (row.contact_id, RecipientState.queued, row.id, None)
+        for row in queued
+        if row.contact_id is not None
+    ]
     return outcomes
 
 

@@ -13,8 +13,7 @@ from datetime import datetime
 from sqlalchemy import Select
 
 from msgboxx.db.tx import Tx
-from msgboxx.messages import reach_store, store
-from msgboxx.messages.rows import Recipient
+from msgboxx.messages import reach_store
 
 
 async def reached_outside_window(tx: Tx, *, accounts: Select[uuid.UUID], since: datetime) -> int:
@@ -46,14 +45,3 @@ async def status_counts(tx: Tx, message_ids: Select[uuid.UUID]) -> dict[str, int
 async def replied_count(tx: Tx, message_ids: Select[uuid.UUID]) -> int:
     """How many of these messages' contacts wrote back after them."""
     return await reach_store.replied_count(tx, message_ids)
-
-
-async def recipient_in_organisation(
-    tx: Tx, *, org_id: uuid.UUID, contact_id: uuid.UUID
-) -> Recipient | None:
-    """The contact as a send needs it, on any account of the organisation: for work that acts
-    for the organisation rather than for a signed-in user (a campaign).
-    """
-    return await store.recipient(
-        tx, contact_id=contact_id, admin=True, visibility={"org_id": org_id}
-    )

@@ -26,6 +26,7 @@ from msgboxx.messages.accepting import (
     recipient,
     send_session,
 )
+from msgboxx.messages.bulk import enqueue_templates, recipients_in_organisation
 from msgboxx.messages.erasure import erase_text_of_contact
 from msgboxx.messages.inbound import announce_media, record_inbound
 from msgboxx.messages.queue import MEDIA_LANE, first_due, free_leases, lease, numbers_with_due
@@ -33,7 +34,6 @@ from msgboxx.messages.reach import (
     already_reached,
     queued_ahead,
     reached_outside_window,
-    recipient_in_organisation,
     replied_count,
     status_counts,
 )
@@ -68,6 +68,7 @@ __all__ = [
     "by_provider_id",
     "conversation_id",
     "enqueue",
+    "enqueue_templates",
     "erase_text_of_contact",
     "first_due",
     "free_leases",
@@ -78,7 +79,7 @@ __all__ = [
     "queued_ahead",
     "reached_outside_window",
     "recipient",
-    "recipient_in_organisation",
+    "recipients_in_organisation",
     "record_inbound",
     "record_sends",
     "replied_count",

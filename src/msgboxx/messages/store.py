@@ -353,3 +353,38 @@ async def blank_text_of_contact(tx: Tx, *, contact_id: uuid.UUID) -> None:
         .where(_m.contact_id == contact_id)
         .values(text=None, content=None, media_id=None)
     )
+
+
+async def recipients_in_organisation(
+    tx: Tx, *, org_id: uuid.UUID, contact_ids: Sequence[uuid.UUID]
+) -> list[Recipient]:
+    """:func:`recipient` for many contacts of one organisation in one query (a campaign's
+    batch): each contact with its account's inbox and whether anyone listens.
+    """
+    found = await tx.session.execute(
+        select(
+            Contact.id,
+            Contact.account_id,
+            Inbox.id,
+            Contact.last_inbound_at,
+            Contact.status,
+            subscribed(Contact.account_id),
+        )
+        .join(Inbox, Inbox.account_id == Contact.account_id)
+        .where(
+            Contact.id.in_(list(contact_ids)),
+            Contact.account_id.in_(accounts.organisation_account_ids(org_id)),
+        )
+    )
+    return [Recipient(*row) for row in found]
+
+
+async def add_outbound_many(tx: Tx, rows: Sequence[MessageRow]) -> None:
+    """Insert queued messages in one executemany; the first also wakes other processes'
+    dispatchers at commit (one NOTIFY is enough for the lot).
+    """
+    if not rows:
+        return
+    await add_outbound(tx, rows[0])
+    if len(rows) > 1:
+        await _INSERT["sqlite"].execute_many(tx, [row._asdict() for row in rows[1:]])
