@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, and_, exists, func, select
+from sqlalchemy import ColumnElement, Interval, Select, Table, and_, exists, func, literal, select
 
 from msgboxx.db.tx import Tx
 from msgboxx.messages.models import Message
@@ -27,7 +27,7 @@ def _day_before(tx: Tx, at: ColumnElement[Any]) -> ColumnElement[Any]:
     """``at`` less 24 hours, in SQL: SQLite keeps timestamps as text, PostgreSQL as times."""
     if tx.dialect == "sqlite":
         return func.strftime("%Y-%m-%d %H:%M:%f", at, "-1 day")
-    return at - _WINDOW
+    return at - literal(_WINDOW, type_=Interval())
 
 
 def _outside_window(tx: Tx, accounts: Select[uuid.UUID], since: datetime) -> list[Any]:
