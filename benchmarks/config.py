@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-SECTIONS = ("ceiling", "latency", "e2e", "growth", "memory", "import")
+SECTIONS = ("ceiling", "latency", "e2e", "growth", "memory", "import", "campaign")
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/msgboxx_bench"
 
 

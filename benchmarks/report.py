@@ -41,6 +41,14 @@ def _floor_rows(floor: dict[str, Any] | None) -> list[tuple[str, str, str]]:
 
 def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     out: list[tuple[str, str, str]] = []
+    for tier, run in (results.get("campaign") or {}).items():
+        out.append(
+            (
+                f"Campaign to Sent at the number's {tier}/s, msg/s ({run['messages']} messages)",
+                f"{run['messagesPerSecond']:.0f}",
+                f"{run['ofTier']:.2f} of the tier",
+            )
+        )
     ceiling = results.get("ceiling")
     if ceiling:
         out.append(("GET /whoami (baseline), req/s", f"{ceiling['rps']['whoami']:.0f}", ""))

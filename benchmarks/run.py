@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import ceiling, e2e, growth, imports, memory, report
+from benchmarks import campaign, ceiling, e2e, growth, imports, memory, report
 from benchmarks.config import Config
 from benchmarks.stack import STEADY_CUSTOMERS, STEADY_ENV, running
 
@@ -68,6 +68,8 @@ def main() -> None:
             results["e2e"] = e2e.measure(config, workroot / "e2e")
         if "growth" in config.sections:
             results["growth"] = growth.measure(config, workroot / "growth")
+        if "campaign" in config.sections:
+            results["campaign"] = campaign.measure(config, workroot / "campaign")
         if "memory" in config.sections:
             rps = results.get("ceiling", {}).get("rps", {}).get("post_message")
             results["memory"] = memory.measure(config, workroot / "memory", ceiling_rps=rps)

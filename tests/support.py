@@ -42,6 +42,7 @@ def test_settings(data_dir: Path, **overrides: Any) -> Settings:
         "dispatch_poll_interval": 0.05,
         "dispatch_backoff_base": 0.05,
         "dispatch_backoff_max": 0.2,
+        "campaign_poll_interval": 0.05,
         "login_attempts_per_minute": 10_000,
         "webhook_allow_private": True,
         "webhook_timeout_seconds": 1.0,

@@ -12,6 +12,8 @@ from msgboxx.accounts.router import accounts as accounts_router
 from msgboxx.accounts.router import inboxes as inboxes_router
 from msgboxx.auth.router import router as auth_router
 from msgboxx.broadcasts.router import router as broadcasts_router
+from msgboxx.campaigns.router import router as campaigns_router
+from msgboxx.campaigns.router import tiers as tiers_router
 from msgboxx.channels.cloud_api.router import router as whatsapp_router
 from msgboxx.channels.sandbox.router import router as sandbox_router
 from msgboxx.contacts.router import STREAMED as CONTACTS_STREAMED
@@ -99,6 +101,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         media_router,
         contacts_router,
         broadcasts_router,
+        campaigns_router,
+        tiers_router,
         accounts_router,
         inboxes_router,
         templates_router,

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from msgboxx.accounts import service as accounts
+from msgboxx.auth import service as auth
 from msgboxx.channels.base import (
+    CapabilityChange,
     ChannelEvent,
     ChannelHealth,
     ConsentChange,
@@ -28,7 +30,7 @@ from msgboxx.channels.cloud_api.credentials import CHANNEL as CLOUD_API
 from msgboxx.contacts import service as contacts
 from msgboxx.conversations import service as conversations
 from msgboxx.db import Database
-from msgboxx.db.tx import Tx
+from msgboxx.db.tx import Tx, Work
 from msgboxx.media import service as media
 from msgboxx.messages import service as messages
 from msgboxx.templates import service as templates
@@ -47,6 +49,7 @@ class IntakeResult:
     inbound_stored: int = 0
     verdicts_applied: int = 0
     consents_applied: int = 0
+    capabilities_applied: int = 0
     ignored: int = 0
 
 
@@ -128,6 +131,11 @@ async def apply(
             await accounts.set_channel_status(
                 tx, account_id=event.account_id, healthy=event.healthy, reason=event.reason
             )
+        elif isinstance(event, CapabilityChange):
+            if await _capability(tx, event, ours, within=within):
+                result.capabilities_applied += 1
+            else:
+                result.ignored += 1
     await messages.record_threads(tx, threads)
     await tx.flush()
     return result
@@ -253,6 +261,41 @@ async def _template_status(
         reason=event.reason,
     )
     return changed > 0
+
+
+async def _capability(
+    tx: Tx,
+    event: CapabilityChange,
+    ours: _Addressee,
+    *,
+    within: Mapping[uuid.UUID, str] | None,
+) -> bool:
+    """A number's quality goes on its account; a tier on the organisation of the business
+    account's numbers (it is the portfolio's), and waiting campaigns look for room again.
+    """
+    if event.to_number is not None:
+        account = await ours.account(event.to_number)
+        found = [(account.id, account.org_id)] if account is not None else []
+    else:
+        found = []
+        for listed in await accounts.on_channel(tx, channel=CLOUD_API):
+            if listed.channel_settings.get("waba_id") != event.waba_id:
+                continue
+            if within is not None and listed.id not in within:
+                continue
+            account = await accounts.find_by_id(tx, listed.id)
+            if account is not None:
+                found.append((account.id, account.org_id))
+    if not found:
+        return False
+    if event.quality is not None:
+        for account_id, _org_id in found:
+            await accounts.set_quality(tx, account_id=account_id, quality=event.quality)
+    if event.tier is not None:
+        for org_id in {org_id for _account_id, org_id in found}:
+            await auth.set_messaging_tier(tx, org_id=org_id, tier=event.tier)
+        tx.leaves(Work.campaigns)
+    return True
 
 
 async def apply_batch(db: Database, events: Sequence[ChannelEvent]) -> IntakeResult:

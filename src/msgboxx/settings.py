@@ -12,7 +12,7 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -67,6 +67,18 @@ class Settings(BaseSettings):
     dispatch_max_attempts: int = 8
     dispatch_backoff_base: float = 1.0
     dispatch_backoff_max: float = 300.0
+
+    # Campaigns. WhatsApp's messaging tier of an organisation that has none set (250, 2000,
+    # 10000, 100000 or unlimited): unique customers reached outside their window per 24 h.
+    # (The values of msgboxx.core.tiers.MessagingTier.)
+    messaging_tier_default: Literal["250", "2000", "10000", "100000", "unlimited"] = "250"
+    # How many seconds of a number's sends a campaign keeps queued ahead: replies go
+    # first anyway, and a pause stops new sends within about this long.
+    campaign_ahead_seconds: float = Field(default=1.0, gt=0, le=30)
+    # How often the campaign runner looks for due campaigns and room in the tier.
+    campaign_poll_interval: float = Field(default=0.5, gt=0, le=60)
+    # At most one campaign.progress event per campaign in this many seconds.
+    campaign_progress_interval: float = Field(default=5.0, ge=0, le=3600)
 
     # Outbound webhooks. Receivers on private addresses are refused unless allowed
     # (tests and local development; unless set, the embedded default with its

@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import AsyncIterator, Sequence
 
 from msgboxx import intake
+from msgboxx.campaigns.runner import CampaignRunner
 from msgboxx.channels.base import ChannelEvent
 from msgboxx.channels.registry import ChannelRegistry
 from msgboxx.db import Database, Work
@@ -52,7 +53,9 @@ def open_channels(db: Database, settings: Settings) -> ChannelRegistry:
 
 
 class Background:
-    """The dispatcher, the webhook sender and the media fetch of one process, woken by commits."""
+    """The dispatcher, the campaign runner, the webhook sender and the media fetch of one
+    process, woken by commits.
+    """
 
     def __init__(
         self,
@@ -70,25 +73,31 @@ class Background:
         db.on_committed(Work.outbound, self.dispatcher.wake)
         db.on_committed(Work.webhooks, self.sender.wake)
         db.on_committed(Work.media, self.media.wake)
+        self.campaigns = CampaignRunner(db, settings)
+        db.on_committed(Work.campaigns, self.campaigns.wake)
         self._settings = settings
         self._dispatching: asyncio.Task[None] | None = None
         self._delivering: asyncio.Task[None] | None = None
         self._fetching: asyncio.Task[None] | None = None
+        self._campaigning: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._dispatching = asyncio.create_task(self.dispatcher.run(), name="dispatcher")
         self._delivering = asyncio.create_task(self.sender.run(), name="webhook-sender")
         self._fetching = asyncio.create_task(self.media.run(), name="media-fetcher")
+        self._campaigning = asyncio.create_task(self.campaigns.run(), name="campaign-runner")
 
     def stop(self) -> None:
         """Ask the loops to finish what they hold and end."""
         self.dispatcher.stop()
         self.sender.stop()
         self.media.stop()
+        self.campaigns.stop()
 
     async def finished(self) -> None:
         """Until the loops have ended (after :meth:`stop`, or by an error)."""
-        tasks = [t for t in (self._dispatching, self._delivering, self._fetching) if t is not None]
+        loops = (self._dispatching, self._delivering, self._fetching, self._campaigning)
+        tasks = [t for t in loops if t is not None]
         await asyncio.gather(*tasks)
 
     async def close(self) -> None:
@@ -98,6 +107,7 @@ class Background:
             (self._dispatching, 10.0),
             (self._delivering, self._settings.webhook_timeout_seconds + 5),
             (self._fetching, 10.0),
+            (self._campaigning, 10.0),
         )
         for task, timeout in waits:
             if task is not None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from msgboxx.channels.base import (
+    CapabilityChange,
     ChannelEvent,
     ConsentChange,
     InboundText,
@@ -45,6 +46,8 @@ def summary(event: ChannelEvent) -> tuple[object, ...]:
         return ("number change", event.from_number, event.new_number)
     if isinstance(event, TemplateStatusUpdate):
         return ("template", event.provider_template_id, event.status.value, event.reason)
+    if isinstance(event, CapabilityChange):
+        return ("capability", event.to_number, event.quality, event.tier)
     raise AssertionError(f"unexpected event {event}")
 
 
@@ -105,8 +108,9 @@ CASES = [
             ("inbound", SHEENA, "text", "First", "Sheena Nelson"),
             ("status", "wamid.OUTBOUND", "Delivered", None),
             ("inbound", SHEENA, "text", "Second", "Sheena Nelson"),
+            # The number's quality fell and its portfolio's limit is 2K (no longer ignored).
+            ("capability", OUR_NUMBER, "RED", "2000"),
         ],
-        skipped=1,
     ),
     Case("other_number.json", [], skipped=1),
     Case("user_preferences_stop.json", [("consent", SHEENA, "Unsubscribed")]),
@@ -145,6 +149,13 @@ CASES = [
         skipped=1,
     ),
     Case("missing_metadata.json", [], skipped=1),
+    # A number's quality and the portfolio's messaging tier (the retired 1K tier is 2K now).
+    Case("quality_flagged.json", [("capability", OUR_NUMBER, "RED", "250")]),
+    Case("quality_upgrade.json", [("capability", OUR_NUMBER, None, "10000")]),
+    Case("quality_other_number.json", [], skipped=1),
+    Case("capability_update.json", [("capability", None, None, "2000")]),
+    Case("capability_unlimited.json", [("capability", None, None, "unlimited")]),
+    Case("capability_other_waba.json", [], skipped=1),
     # PostgreSQL text cannot hold NUL: WhatsApp's text is kept without it.
     Case(
         "nul.json",

@@ -29,6 +29,8 @@ class ApiAccount(Base):
     # "ok" or "unhealthy" (the network refused the credentials), with the reason.
     channel_status: Mapped[str] = mapped_column(String(20), default="ok", server_default="ok")
     channel_status_reason: Mapped[str | None] = mapped_column(String(500))
+    # The number's quality as Meta last reported it (GREEN, YELLOW, RED; None: never told).
+    quality: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

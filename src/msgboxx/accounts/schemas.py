@@ -43,6 +43,8 @@ class ApiAccountOut(ApiModel):
     channelStatusReason: str | None
     phoneNumberId: str | None
     wabaId: str | None
+    # Extension: the number's quality rating as Meta last reported it (GREEN, RED), if ever.
+    quality: str | None = None
 
     @classmethod
     def of(cls, account: ApiAccount) -> ApiAccountOut:
@@ -57,6 +59,7 @@ class ApiAccountOut(ApiModel):
             channelStatusReason=account.channel_status_reason,
             phoneNumberId=settings.get("phone_number_id"),
             wabaId=settings.get("waba_id"),
+            quality=account.quality,
         )
 
 

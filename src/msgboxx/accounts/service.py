@@ -201,3 +201,13 @@ async def unhealthy(tx: Tx) -> list[ApiAccount]:
 async def list_all(tx: Tx, *, org_id: uuid.UUID | None = None) -> list[ApiAccount]:
     """Every account (of one organisation, if given), oldest first: for administrators."""
     return await store.all_of(tx, org_id=org_id)
+
+
+def organisation_account_ids(org_id: uuid.UUID) -> Select[uuid.UUID]:
+    """Every account of an organisation, as a subquery: what its messaging tier spans."""
+    return store.visible_ids(org_id, None)
+
+
+async def set_quality(tx: Tx, *, account_id: uuid.UUID, quality: str) -> None:
+    """The number's quality as Meta reports it (GREEN, YELLOW, RED, UNKNOWN)."""
+    await store.set_quality(tx, account_id, quality[:10])

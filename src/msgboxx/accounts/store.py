@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from msgboxx.accounts.models import AccountAgent, ApiAccount, Inbox
@@ -185,3 +185,9 @@ async def all_of(tx: Tx, *, org_id: uuid.UUID | None) -> list[ApiAccount]:
     if org_id is not None:
         query = query.where(ApiAccount.org_id == org_id)
     return list(await tx.session.scalars(query))
+
+
+async def set_quality(tx: Tx, account_id: uuid.UUID, quality: str) -> None:
+    await tx.session.execute(
+        update(ApiAccount).where(ApiAccount.id == account_id).values(quality=quality)
+    )

@@ -19,6 +19,9 @@ class Organisation(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200))
+    # WhatsApp's messaging tier of the business portfolio (msgboxx.core.tiers); None: the
+    # server's default (MSGBOXX_MESSAGING_TIER_DEFAULT). Set by an admin or by Meta's webhooks.
+    messaging_tier: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

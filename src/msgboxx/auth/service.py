@@ -261,3 +261,17 @@ async def get_user(tx: Tx, *, user_id: uuid.UUID) -> User | None:
 
 async def organisation_exists(tx: Tx, *, org_id: uuid.UUID) -> bool:
     return await store.organisation_exists(tx, org_id)
+
+
+async def messaging_tier(tx: Tx, *, org_id: uuid.UUID) -> str | None:
+    """The organisation's WhatsApp messaging tier as set (None: the server's default), or 404."""
+    exists, tier = await store.messaging_tier(tx, org_id)
+    if not exists:
+        raise NotFound(f"organisation {org_id} does not exist")
+    return tier
+
+
+async def set_messaging_tier(tx: Tx, *, org_id: uuid.UUID, tier: str | None) -> None:
+    """Set the tier (an admin, or Meta's webhook); None goes back to the server's default."""
+    await messaging_tier(tx, org_id=org_id)
+    await store.set_messaging_tier(tx, org_id, tier)

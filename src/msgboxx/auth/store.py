@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from msgboxx.auth.models import Organisation, RateLimitHit, User, WebSession
@@ -149,4 +149,20 @@ async def delete_web_sessions_expired(tx: Tx, *, user_id: uuid.UUID, now: dateti
     """A user's sessions past their expiry: cleared when the user signs in again."""
     await tx.session.execute(
         delete(WebSession).where(WebSession.user_id == user_id, WebSession.expires_at < now)
+    )
+
+
+async def messaging_tier(tx: Tx, org_id: uuid.UUID) -> tuple[bool, str | None]:
+    """Whether the organisation exists, and its tier (None: the server's default)."""
+    found = (
+        await tx.session.execute(
+            select(Organisation.messaging_tier).where(Organisation.id == org_id)
+        )
+    ).first()
+    return (found is not None, found[0] if found is not None else None)
+
+
+async def set_messaging_tier(tx: Tx, org_id: uuid.UUID, tier: str | None) -> None:
+    await tx.session.execute(
+        update(Organisation).where(Organisation.id == org_id).values(messaging_tier=tier)
     )

@@ -186,6 +186,21 @@ class ChannelHealth:
     reason: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class CapabilityChange:
+    """Meta's word on a business account's messaging tier, or on one number's quality.
+
+    ``to_number`` names the number (a quality update); None: every number of the
+    business account. The tier (a ``msgboxx.core.tiers.MessagingTier`` value) is
+    the whole business portfolio's, so it becomes its organisation's.
+    """
+
+    waba_id: str
+    to_number: str | None
+    quality: str | None = None
+    tier: str | None = None
+
+
 ChannelEvent = (
     StatusReport
     | InboundText
@@ -194,6 +209,7 @@ ChannelEvent = (
     | ConsentChange
     | NumberChange
     | ChannelHealth
+    | CapabilityChange
 )
 
 # How a channel hands events to the core (``intake.apply_batch`` in a process).

@@ -9,8 +9,11 @@ import asyncio
 import io
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
+
+from sqlalchemy import Select
 
 from msgboxx.accounts import service as accounts
 from msgboxx.accounts.service import ApiAccount
@@ -337,3 +340,40 @@ async def import_contacts(
     """Write a read file's contacts to the account (404 unless visible); the caller commits."""
     account = await accounts.get(tx, principal, account_id)
     return await importing.write(tx, account_id=account.id, sheet=sheet)
+
+
+@dataclass(frozen=True, slots=True)
+class Addressee:
+    """A contact as a campaign fills and sends its template: its own fields and consent."""
+
+    id: uuid.UUID
+    name: str | None
+    mobile_number: str | None
+    status: str
+    attributes: dict[str, Any] | None
+    last_inbound_at: datetime | None
+
+
+def audience(
+    account_id: uuid.UUID,
+    *,
+    tags: list[str] | None = None,
+    contact_ids: list[uuid.UUID] | None = None,
+) -> Select[uuid.UUID]:
+    """An account's contacts with any of the tags, among the ids, or all: a subquery of ids."""
+    return store.audience(account_id, tags=tags, contact_ids=contact_ids)
+
+
+async def unknown_ids(
+    tx: Tx, *, account_id: uuid.UUID, contact_ids: list[uuid.UUID]
+) -> list[uuid.UUID]:
+    """Which of ``contact_ids`` are not contacts of the account."""
+    found = await store.ids_among(tx, account_id, contact_ids)
+    return [contact_id for contact_id in contact_ids if contact_id not in found]
+
+
+async def addressees(tx: Tx, contact_ids: list[uuid.UUID]) -> dict[uuid.UUID, Addressee]:
+    """The contacts still there among ``contact_ids``, by id, as they stand now."""
+    if not contact_ids:
+        return {}
+    return {row[0]: Addressee(*row) for row in await store.addressees(tx, contact_ids)}

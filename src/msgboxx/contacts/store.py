@@ -204,3 +204,46 @@ async def change(tx: Tx, contact: Contact, changes: dict[str, Any]) -> bool:
 async def delete(tx: Tx, contact: Contact) -> None:
     await tx.session.delete(contact)
     await tx.session.flush()
+
+
+def audience(
+    account_id: uuid.UUID,
+    *,
+    tags: list[str] | None,
+    contact_ids: list[uuid.UUID] | None,
+) -> Select[uuid.UUID]:
+    """The ids of an account's contacts tagged with any of ``tags``, or among ``contact_ids``,
+    or (neither given) all of them: a subquery for an INSERT ... SELECT.
+    """
+    if tags is not None:
+        return (
+            select(ContactTag.contact_id)
+            .where(ContactTag.account_id == account_id, ContactTag.tag.in_(tags))
+            .distinct()
+        )
+    query = select(Contact.id).where(Contact.account_id == account_id)
+    if contact_ids is not None:
+        query = query.where(Contact.id.in_(contact_ids))
+    return query
+
+
+async def ids_among(tx: Tx, account_id: uuid.UUID, contact_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    found = await tx.session.scalars(
+        select(Contact.id).where(Contact.account_id == account_id, Contact.id.in_(contact_ids))
+    )
+    return set(found)
+
+
+async def addressees(tx: Tx, contact_ids: list[uuid.UUID]) -> list[tuple[Any, ...]]:
+    """What a template is filled from and sent by, for each contact still there."""
+    found = await tx.session.execute(
+        select(
+            Contact.id,
+            Contact.name,
+            Contact.mobile_number,
+            Contact.status,
+            Contact.attributes,
+            Contact.last_inbound_at,
+        ).where(Contact.id.in_(contact_ids))
+    )
+    return [tuple(row) for row in found]

@@ -30,6 +30,9 @@ class EventType(enum.StrEnum):
     conversation_note = "conversation.note"
     # A CSV import's summary: one event for the file, not one contact.created per row.
     contact_imported = "contact.imported"
+    # A campaign changed status; and its counts, at most every few seconds and at the end.
+    campaign_status = "campaign.status"
+    campaign_progress = "campaign.progress"
 
 
 @dataclass(frozen=True, slots=True)

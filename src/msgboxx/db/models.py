@@ -3,6 +3,7 @@
 from msgboxx.accounts import models as _accounts  # noqa: F401
 from msgboxx.auth import models as _auth  # noqa: F401
 from msgboxx.broadcasts import models as _broadcasts  # noqa: F401
+from msgboxx.campaigns import models as _campaigns  # noqa: F401
 from msgboxx.contacts import models as _contacts  # noqa: F401
 from msgboxx.conversations import models as _conversations  # noqa: F401
 from msgboxx.db.base import Base

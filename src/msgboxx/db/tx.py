@@ -34,6 +34,7 @@ class Work(enum.Enum):
     outbound = "outbound"  # a message to send: the dispatcher
     webhooks = "webhooks"  # a delivery to make: the webhook sender
     media = "media"  # a customer's media to fetch: the media fetcher
+    campaigns = "campaigns"  # a campaign to start, resume or stop: the campaign runner
 
 
 # Writes a committing transaction's events to the outbox (the webhooks domain's).

@@ -179,17 +179,15 @@ async def enqueue(
     return row
 
 
-async def _queue(
-    tx: Tx, *, to: Recipient, content: Outbound, now: datetime, send_at: datetime | None = None
-) -> tuple[MessageRow, MessageOut]:
-    """Insert an outbound message, Pending and due now (or at ``send_at``); its row and view.
+def outbound_row(
+    to: Recipient, content: Outbound, *, now: datetime, send_at: datetime | None = None
+) -> MessageRow:
+    """The row of a new outbound message, Pending and due now (or at ``send_at``).
 
-    The row is inserted directly and the view built from it, making no ORM
-    model: every accepted message takes this path, and the unit of work and the
-    model's instrumented attributes cost more than the insert
-    (``docs/benchmarks.md``).
+    Every way a message is accepted (one by one here, a campaign's batch in
+    ``messages.bulk``) builds its row with this, so a new column is set in one place.
     """
-    row = MessageRow(
+    return MessageRow(
         id=uuid.uuid4(),
         account_id=to.account_id,
         inbox_id=to.inbox_id,
@@ -216,6 +214,19 @@ async def _queue(
         media_id=content.media.id if content.media is not None else None,
         send_at=send_at,
     )
+
+
+async def _queue(
+    tx: Tx, *, to: Recipient, content: Outbound, now: datetime, send_at: datetime | None = None
+) -> tuple[MessageRow, MessageOut]:
+    """Insert an outbound message, Pending and due now (or at ``send_at``); its row and view.
+
+    The row is inserted directly and the view built from it, making no ORM
+    model: every accepted message takes this path, and the unit of work and the
+    model's instrumented attributes cost more than the insert
+    (``docs/benchmarks.md``).
+    """
+    row = outbound_row(to, content, now=now, send_at=send_at)
     await store.add_outbound(tx, row)
     await conversations.record_activity(
         tx, [conversations.Activity(to.contact_id, to.account_id, row.id, now, False)]

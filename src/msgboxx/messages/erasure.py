@@ -6,7 +6,7 @@ import uuid
 
 from msgboxx.db import utcnow
 from msgboxx.db.tx import Tx
-from msgboxx.messages import store
+from msgboxx.messages import erasure_store
 
 ERASED = "the contact was erased before this message was sent"
 
@@ -17,5 +17,7 @@ async def erase_text_of_contact(tx: Tx, *, contact_id: uuid.UUID) -> None:
     The rows stay (statuses and counts are the business's records); nothing more
     is sent to someone who asked to be forgotten.
     """
-    await store.fail_pending_of_contact(tx, contact_id=contact_id, at=utcnow(), reason=ERASED)
-    await store.blank_text_of_contact(tx, contact_id=contact_id)
+    await erasure_store.fail_pending_of_contact(
+        tx, contact_id=contact_id, at=utcnow(), reason=ERASED
+    )
+    await erasure_store.blank_text_of_contact(tx, contact_id=contact_id)

@@ -26,6 +26,7 @@ from msgboxx.messages.accepting import (
     recipient,
     send_session,
 )
+from msgboxx.messages.bulk import enqueue_templates, recipients_in_organisation
 from msgboxx.messages.cancelling import cancel
 from msgboxx.messages.erasure import erase_text_of_contact
 from msgboxx.messages.inbound import announce_media, record_inbound, record_threads
@@ -36,6 +37,13 @@ from msgboxx.messages.queue import (
     lease,
     next_due_at,
     numbers_with_due,
+)
+from msgboxx.messages.reach import (
+    already_reached,
+    queued_ahead,
+    reached_outside_window,
+    replied_count,
+    status_counts,
 )
 from msgboxx.messages.reports import (
     HandedOff,
@@ -61,6 +69,7 @@ __all__ = [
     "Report",
     "SendOutcome",
     "UrlFetching",
+    "already_reached",
     "announce_media",
     "apply_held_reports",
     "apply_reports",
@@ -69,6 +78,7 @@ __all__ = [
     "cancel",
     "conversation_id",
     "enqueue",
+    "enqueue_templates",
     "erase_text_of_contact",
     "first_due",
     "free_leases",
@@ -77,12 +87,17 @@ __all__ = [
     "list_messages",
     "next_due_at",
     "numbers_with_due",
+    "queued_ahead",
+    "reached_outside_window",
     "recipient",
+    "recipients_in_organisation",
     "record_inbound",
     "record_sends",
     "record_threads",
+    "replied_count",
     "send_session",
     "status_changes",
+    "status_counts",
     "views",
     "why_not_now",
 ]

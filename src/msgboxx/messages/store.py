@@ -1,4 +1,5 @@
-"""Every statement on ``messages``, but a claim's (``queue_store``).
+"""Every statement on ``messages``, but a claim's (``queue_store``) and an erasure's
+(``erasure_store``).
 
 The hot paths (an accept, a report batch, a batch of sends) run theirs as
 :class:`~msgboxx.db.prepared.Prepared` statements on plain rows
@@ -333,19 +334,6 @@ async def handed_off(
     return [(id_, pid, status, sent) for id_, pid, status, sent in await tx.session.execute(query)]
 
 
-async def fail_pending_of_contact(
-    tx: Tx, *, contact_id: uuid.UUID, at: datetime, reason: str
-) -> None:
-    """Fail the contact's messages still Pending, and take them off the queue."""
-    await tx.session.execute(
-        update(_MESSAGES)
-        .where(_m.contact_id == contact_id, _m.status == MessageStatus.pending)
-        .values(
-            status=MessageStatus.failed, failed_at=at, failure_reason=reason, next_attempt_at=None
-        )
-    )
-
-
 async def cancel_queued(
     tx: Tx, *, message_id: uuid.UUID, now: datetime, changes: Mapping[str, Any]
 ) -> bool:
@@ -367,10 +355,36 @@ async def cancel_queued(
     return bool(getattr(result, "rowcount", 0))
 
 
-async def blank_text_of_contact(tx: Tx, *, contact_id: uuid.UUID) -> None:
-    """The words go: the text, what the message held beyond it, and its media."""
-    await tx.session.execute(
-        update(_MESSAGES)
-        .where(_m.contact_id == contact_id)
-        .values(text=None, content=None, media_id=None)
+async def recipients_in_organisation(
+    tx: Tx, *, org_id: uuid.UUID, contact_ids: Sequence[uuid.UUID]
+) -> list[Recipient]:
+    """:func:`recipient` for many contacts of one organisation in one query (a campaign's
+    batch): each contact with its account's inbox and whether anyone listens.
+    """
+    found = await tx.session.execute(
+        select(
+            Contact.id,
+            Contact.account_id,
+            Inbox.id,
+            Contact.last_inbound_at,
+            Contact.status,
+            subscribed(Contact.account_id),
+        )
+        .join(Inbox, Inbox.account_id == Contact.account_id)
+        .where(
+            Contact.id.in_(list(contact_ids)),
+            Contact.account_id.in_(accounts.organisation_account_ids(org_id)),
+        )
     )
+    return [Recipient(*row) for row in found]
+
+
+async def add_outbound_many(tx: Tx, rows: Sequence[MessageRow]) -> None:
+    """Insert queued messages in one executemany; the first also wakes other processes'
+    dispatchers at commit (one NOTIFY is enough for the lot).
+    """
+    if not rows:
+        return
+    await add_outbound(tx, rows[0])
+    if len(rows) > 1:
+        await _INSERT["sqlite"].execute_many(tx, [row._asdict() for row in rows[1:]])

@@ -332,3 +332,19 @@ async def sync(tx: Tx, *, account_id: uuid.UUID, remote: list[RemoteTemplate]) -
     if new:
         await store.add(tx, *new)
     return len(new), updated
+
+
+async def approved_of(tx: Tx, *, template_id: uuid.UUID, account_id: uuid.UUID) -> Template:
+    """An Approved template of the account, or 422 naming ``templateId``: what a campaign
+    checks when it is created (each of its sends is checked again by :func:`fill_for_broadcast`).
+    """
+    template = await store.get(tx, template_id)
+    if template is None or template.account_id != account_id:
+        raise Unprocessable.for_field(
+            "templateId", "no template with this id belongs to the given API account"
+        )
+    if template.status != TemplateStatus.approved:
+        raise Unprocessable.for_field(
+            "templateId", f"template {template.name!r} is {template.status}, not Approved"
+        )
+    return template

@@ -343,6 +343,31 @@ class TemplateStatusValue(Wire):
     message_template_category: str | None = None
 
 
+class QualityUpdateValue(Wire):
+    """``field: "phone_number_quality_update"``: a number's quality or messaging limit changed.
+
+    https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/phone_number_quality_update
+    """
+
+    display_phone_number: str
+    event: str
+    current_limit: str | None = None
+    old_limit: str | None = None
+    # The portfolio's limit: TIER_250 ... TIER_UNLIMITED (or a number; -1 is unlimited).
+    max_daily_conversations_per_business: str | int | None = None
+
+
+class CapabilityUpdateValue(Wire):
+    """``field: "business_capability_update"``: the portfolio's messaging limit changed.
+
+    https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/business_capability_update
+    """
+
+    max_daily_conversations_per_business: str | int | None = None
+    # Deprecated by Meta in favour of the field above; read when it is alone.
+    max_daily_conversation_per_phone: str | int | None = None
+
+
 class Change(Wire):
     field: str
     value: dict[str, Any]

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from msgboxx.channels.cloud_api import wire
+from msgboxx.channels.cloud_api.incoming.capabilities import capability_change, quality_change
 from msgboxx.channels.cloud_api.incoming.inbound import messages_change
 from msgboxx.channels.cloud_api.incoming.items import Parsed, read
 from msgboxx.channels.cloud_api.incoming.preferences import preferences_change
@@ -19,9 +20,7 @@ IGNORED_FIELDS = frozenset(
         "account_update",
         "account_alerts",
         "account_review_update",
-        "business_capability_update",
         "phone_number_name_update",
-        "phone_number_quality_update",
         "template_category_update",
         "message_template_quality_update",
         "security",
@@ -109,5 +108,18 @@ def _parse_change(
             into.skipped.append(f"business account {waba_id}")
             return
         template_change(template, waba_id=waba_id, into=into)
+    elif change.field == "phone_number_quality_update":
+        # Addressed by the number (one of the signers'), like a messages change.
+        quality = read(wire.QualityUpdateValue, change.value, what="quality", into=into)
+        if quality is not None:
+            quality_change(quality, waba_id=waba_id, numbers=numbers, into=into)
+    elif change.field == "business_capability_update":
+        limits = read(wire.CapabilityUpdateValue, change.value, what="capability", into=into)
+        if limits is None:
+            return
+        if waba_id not in wabas:
+            into.skipped.append(f"business account {waba_id}")
+            return
+        capability_change(limits, waba_id=waba_id, into=into)
     else:
         into.skipped.append(f"field {change.field}")

@@ -14,9 +14,11 @@ from starlette.responses import JSONResponse, Response
 from msgboxx.channels.sandbox.graph import inbound as inbound_kinds
 from msgboxx.channels.sandbox.graph import payloads
 from msgboxx.channels.sandbox.graph.schemas import (
+    CapabilityEvent,
     ConfigUpdate,
     Fault,
     InboundRequest,
+    QualityEvent,
     TemplateEvent,
 )
 from msgboxx.channels.sandbox.graph.state import Double
@@ -76,6 +78,34 @@ async def template_event(template_id: str, event: TemplateEvent, double: Double)
         return JSONResponse({"detail": "no such template"}, status_code=404)
     found.status = {"REINSTATED": "APPROVED"}.get(event.event, event.event)
     status = await double.deliver(found.change(event.event, event.reason))
+    return JSONResponse({"webhookStatus": status}, status_code=202)
+
+
+@router.post("/quality")
+async def quality(event: QualityEvent, double: Double) -> Response:
+    """Meta rates a number, or moves its portfolio's limit: a signed quality webhook."""
+    value: dict[str, object] = {
+        "display_phone_number": event.displayPhoneNumber.lstrip("+"),
+        "event": event.event,
+    }
+    if event.maxDailyConversationsPerBusiness is not None:
+        value["current_limit"] = event.maxDailyConversationsPerBusiness
+        value["max_daily_conversations_per_business"] = event.maxDailyConversationsPerBusiness
+    waba = double.waba_of(event.phoneNumberId)
+    status = await double.deliver(payloads.envelope(waba, "phone_number_quality_update", value))
+    return JSONResponse({"webhookStatus": status}, status_code=202)
+
+
+@router.post("/capability")
+async def capability(event: CapabilityEvent, double: Double) -> Response:
+    """Meta changes a business portfolio's messaging limit: a signed capability webhook."""
+    value = {
+        "max_daily_conversation_per_phone": event.maxDailyConversationsPerBusiness,
+        "max_daily_conversations_per_business": event.maxDailyConversationsPerBusiness,
+        "max_phone_numbers_per_business": 2,
+    }
+    payload = payloads.envelope(event.wabaId, "business_capability_update", value)
+    status = await double.deliver(payload)
     return JSONResponse({"webhookStatus": status}, status_code=202)
 
 

@@ -186,6 +186,22 @@ class TemplateEvent(BaseModel):
     reason: str | None = None
 
 
+class QualityEvent(BaseModel):
+    """Meta rates a number (``phone_number_quality_update``): an event, and the limit now."""
+
+    phoneNumberId: str
+    displayPhoneNumber: str
+    event: str  # FLAGGED, UNFLAGGED, UPGRADE, DOWNGRADE, THROUGHPUT_UPGRADE
+    maxDailyConversationsPerBusiness: str | None = None  # TIER_250 ... TIER_UNLIMITED
+
+
+class CapabilityEvent(BaseModel):
+    """Meta changes a portfolio's messaging limit (``business_capability_update``)."""
+
+    wabaId: str
+    maxDailyConversationsPerBusiness: int  # 250, 2000, 10000, 100000; -1: unlimited
+
+
 class ConfigUpdate(BaseModel):
     webhookUrl: str | None = None
     sentDelay: float | None = None

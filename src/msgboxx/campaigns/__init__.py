@@ -1,0 +1,1 @@
+"""Campaigns: one approved template, filled in per contact, to a whole audience."""
