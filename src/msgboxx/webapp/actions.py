@@ -10,7 +10,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from msgboxx.broadcasts import service as broadcasts
 from msgboxx.contacts import service as contacts
@@ -20,17 +20,11 @@ from msgboxx.core.errors import Unprocessable
 from msgboxx.messages import service as messages
 from msgboxx.web.deps import MediaStoreOf
 from msgboxx.webapp import views
-from msgboxx.webapp.rendering import PageRoute, see_other, wants_json
+from msgboxx.webapp.rendering import PageRoute, done
 from msgboxx.webapp.session import SignedIn
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 _THREAD = "/app/inbox/{inbox_id}/c/{contact_id}"
-
-
-def _done(request: Request, back: str, **extra: str) -> Response:
-    if wants_json(request):
-        return JSONResponse({"ok": True, **extra})
-    return see_other(back)
 
 
 @router.post(_THREAD + "/send")
@@ -59,7 +53,7 @@ async def send(
     )
     await agent.tx.commit()
     back = _THREAD.format(inbox_id=inbox_id, contact_id=contact_id)
-    return _done(request, back, messageId=str(sent.messageId))
+    return done(request, back, messageId=str(sent.messageId))
 
 
 @router.post(_THREAD + "/template")
@@ -89,7 +83,7 @@ async def send_template(
     )
     await agent.tx.commit()
     back = _THREAD.format(inbox_id=inbox_id, contact_id=contact_id)
-    return _done(request, back, broadcastId=str(sent.broadcastId))
+    return done(request, back, broadcastId=str(sent.broadcastId))
 
 
 @router.post(_THREAD + "/contact")
@@ -105,7 +99,7 @@ async def rename(
     )
     await contacts.update(agent.tx, agent.principal, contact_id, {"name": name.strip() or None})
     await agent.tx.commit()
-    return _done(request, _THREAD.format(inbox_id=inbox_id, contact_id=contact_id))
+    return done(request, _THREAD.format(inbox_id=inbox_id, contact_id=contact_id))
 
 
 @router.post(_THREAD + "/consent")
@@ -122,7 +116,7 @@ async def consent(
     )
     await contacts.update(agent.tx, agent.principal, contact_id, {"status": status})
     await agent.tx.commit()
-    return _done(request, _THREAD.format(inbox_id=inbox_id, contact_id=contact_id))
+    return done(request, _THREAD.format(inbox_id=inbox_id, contact_id=contact_id))
 
 
 @router.post(_THREAD + "/erase")
@@ -142,7 +136,7 @@ async def erase(
     )
     await contacts.erase(agent.tx, agent.principal, contact_id, media_store=media_store)
     await agent.tx.commit()
-    return _done(request, f"/app/inbox/{inbox_id}")
+    return done(request, f"/app/inbox/{inbox_id}")
 
 
 async def _in_inbox(agent: SignedIn, inbox_id: uuid.UUID, contact_id: uuid.UUID) -> None:
@@ -158,7 +152,7 @@ async def mark_read(
     await _in_inbox(agent, inbox_id, contact_id)
     await conversations.mark_read(agent.tx, agent.principal, contact_id=contact_id)
     await agent.tx.commit()
-    return _done(request, f"/app/inbox/{inbox_id}")
+    return done(request, f"/app/inbox/{inbox_id}")
 
 
 @router.post(_THREAD + "/assign")
@@ -182,7 +176,7 @@ async def assign(
         chosen = None
     await conversations.assign(agent.tx, agent.principal, contact_id=contact_id, assignee_id=chosen)
     await agent.tx.commit()
-    return _done(request, _THREAD.format(inbox_id=inbox_id, contact_id=contact_id))
+    return done(request, _THREAD.format(inbox_id=inbox_id, contact_id=contact_id))
 
 
 @router.post(_THREAD + "/resolve")
@@ -192,7 +186,7 @@ async def resolve(
     await _in_inbox(agent, inbox_id, contact_id)
     await conversations.resolve(agent.tx, agent.principal, contact_id=contact_id)
     await agent.tx.commit()
-    return _done(request, _THREAD.format(inbox_id=inbox_id, contact_id=contact_id))
+    return done(request, _THREAD.format(inbox_id=inbox_id, contact_id=contact_id))
 
 
 @router.post(_THREAD + "/reopen")
@@ -202,7 +196,7 @@ async def reopen(
     await _in_inbox(agent, inbox_id, contact_id)
     await conversations.reopen(agent.tx, agent.principal, contact_id=contact_id)
     await agent.tx.commit()
-    return _done(request, _THREAD.format(inbox_id=inbox_id, contact_id=contact_id))
+    return done(request, _THREAD.format(inbox_id=inbox_id, contact_id=contact_id))
 
 
 @router.post(_THREAD + "/notes")
@@ -217,7 +211,7 @@ async def add_note(
     await _in_inbox(agent, inbox_id, contact_id)
     await conversations.add_note(agent.tx, agent.principal, contact_id=contact_id, body=body)
     await agent.tx.commit()
-    return _done(request, _THREAD.format(inbox_id=inbox_id, contact_id=contact_id))
+    return done(request, _THREAD.format(inbox_id=inbox_id, contact_id=contact_id))
 
 
 @router.post("/app/inbox/{inbox_id}/contacts")
@@ -241,4 +235,4 @@ async def new_contact(
     )
     await agent.tx.commit()
     back = _THREAD.format(inbox_id=inbox_id, contact_id=contact.id)
-    return _done(request, back, contactId=str(contact.id))
+    return done(request, back, contactId=str(contact.id))

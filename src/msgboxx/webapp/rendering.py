@@ -15,7 +15,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, select_autoescape
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from msgboxx.core.errors import ProblemError, RateLimited
 from msgboxx.core.wire import format_timestamp
@@ -56,6 +56,13 @@ def render(name: str, *, status: int = 200, **context: Any) -> HTMLResponse:
 def see_other(url: str) -> RedirectResponse:
     """After a form's change, back to a page (303: the browser follows with GET)."""
     return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+def done(request: Request, back: str, **extra: str) -> Response:
+    """A change's answer: ``{"ok": true}`` to the page's script, a redirect to a plain form."""
+    if wants_json(request):
+        return JSONResponse({"ok": True, **extra})
+    return see_other(back)
 
 
 def wants_json(request: Request) -> bool:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.staticfiles import StaticFiles
 
-from msgboxx.webapp import actions, pages, signin
+from msgboxx.webapp import actions, campaigns, pages, signin
 
 STATIC_PATH = "/app/static"
 
 router = APIRouter()
-for part in (signin.router, pages.router, actions.router):
+for part in (signin.router, pages.router, actions.router, campaigns.router):
     router.include_router(part)
 
 

@@ -189,8 +189,10 @@ function templatePicker() {
 function live() {
   const thread = document.getElementById("thread");
   const list = document.getElementById("conversations");
+  // Other parts re-fetched on changes whose kind starts with their data-live-refresh.
+  const others = [...document.querySelectorAll("[data-live-refresh]")];
   const source = document.body.dataset.live;
-  if (!source || (!thread && !list)) return;
+  if (!source || (!thread && !list && !others.length)) return;
   const contact = document.querySelector(".conversation")?.dataset.contactId;
   let pending = new Set();
   let timer = null;
@@ -203,9 +205,21 @@ function live() {
     pending.add(el);
     if (!timer) timer = setTimeout(flush, 30);
   };
+  // At most one fetch per data-live-every milliseconds (a campaign's sends move often).
+  const soon = (el) => {
+    const every = Number(el.dataset.liveEvery || 0);
+    if (!every) return later(el);
+    if (el.dataset.liveDue) return;
+    el.dataset.liveDue = "1";
+    setTimeout(() => {
+      delete el.dataset.liveDue;
+      refresh(el);
+    }, every);
+  };
   const everything = () => {
     if (list) later(list);
     if (thread) later(thread);
+    for (const el of others) later(el);
   };
   const changed = (event) => {
     let change = {};
@@ -214,6 +228,10 @@ function live() {
     } catch (_) {}
     if (list) later(list);
     if (thread && (!change.contactId || change.contactId === contact)) later(thread);
+    const kind = change.kind || event.type;
+    for (const el of others) {
+      if (el.dataset.liveRefresh.split(" ").some((p) => kind.startsWith(p))) soon(el);
+    }
   };
   let opened = false;
   let events = null;
