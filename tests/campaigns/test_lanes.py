@@ -35,4 +35,3 @@ async def test_reply__goes_ahead_of_the_campaign(tenant: Tenant) -> None:
     assert len(after) > 300
     jumped = [m for m in after if at(m["dateTime"]) < at(reply.json()["dateTime"])]
     assert jumped, "the reply did not pass any campaign message queued before it"
-    assert (replied_at - at(reply.json()["dateTime"])).total_seconds() < 1.0
