@@ -204,7 +204,9 @@ async def test_lanes__a_reply_is_not_stuck_behind_a_big_broadcast(
     assert sent_at is not None
     wait = (sent_at - accepted).total_seconds()
     print(f"the reply waited {wait:.3f}s behind a 10,000-message broadcast")
-    assert wait < 1.0
+    # Behind the broadcast it would wait about 48 s (10,000 at 200/s, 2 s in). Usually it
+    # waits well under a second; a loaded machine has made that 5 s, still far from behind.
+    assert wait < 10.0
     assert backlog is not None, "the broadcast should still be going out"
 
 
