@@ -26,11 +26,11 @@ from msgboxx.campaigns.status import CampaignStatus, RecipientState, SkipReason
 from msgboxx.contacts import service as contacts
 from msgboxx.contacts.status import ContactStatus
 from msgboxx.core.errors import ProblemError
+from msgboxx.core.tiers import PERIOD
 from msgboxx.db.tx import Tx
 from msgboxx.messages import service as messages
+from msgboxx.messages import window
 from msgboxx.templates import service as templates
-
-WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +98,7 @@ async def _room(tx: Tx, campaign: Campaign, *, now: datetime, rules: Rules) -> i
         return None
     await auth.lock_organisation(tx, org_id=campaign.org_id)
     reached = await messages.reached_outside_window(
-        tx, accounts=accounts.organisation_account_ids(campaign.org_id), since=now - WINDOW
+        tx, accounts=accounts.organisation_account_ids(campaign.org_id), since=now - PERIOD
     )
     return max(0, tier.limit - reached)
 
@@ -154,17 +154,13 @@ async def _settle(
 ) -> list[Outcome]:
     """Queue, skip or hold each recipient of the batch."""
     people = await contacts.addressees(tx, batch)
-    closed = [
-        p.id
-        for p in people.values()
-        if p.last_inbound_at is None or p.last_inbound_at <= now - WINDOW
-    ]
+    closed = [p.id for p in people.values() if not window.is_open(p.last_inbound_at, now=now)]
     room = await _room(tx, campaign, now=now, rules=rules) if closed else None
     reached = (
         await messages.already_reached(
             tx,
             accounts=accounts.organisation_account_ids(campaign.org_id),
-            since=now - WINDOW,
+            since=now - PERIOD,
             contact_ids=closed,
         )
         if room is not None

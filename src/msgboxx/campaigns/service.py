@@ -7,7 +7,7 @@ user's request meets, and how a campaign is shown and announced.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from msgboxx.accounts import service as accounts
 from msgboxx.auth import service as auth
@@ -19,7 +19,7 @@ from msgboxx.campaigns.status import ACTIVE, FINAL, CampaignStatus, RecipientSta
 from msgboxx.contacts import service as contacts
 from msgboxx.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from msgboxx.core.events import EventType
-from msgboxx.core.tiers import MessagingTier
+from msgboxx.core.tiers import PERIOD, MessagingTier
 from msgboxx.core.wire import PageRequest
 from msgboxx.db import utcnow
 from msgboxx.db.tx import Tx, Work
@@ -28,8 +28,6 @@ from msgboxx.messages.schemas import MessageOut
 from msgboxx.messages.status import MessageStatus
 from msgboxx.templates import placeholders
 from msgboxx.templates import service as templates
-
-WINDOW = timedelta(hours=24)
 
 
 async def create(tx: Tx, principal: Principal, body: CampaignCreate) -> CampaignOut:
@@ -228,7 +226,7 @@ async def tier(tx: Tx, principal: Principal, *, default: str) -> TierOut:
     reached = await messages.reached_outside_window(
         tx,
         accounts=accounts.organisation_account_ids(principal.org_id),
-        since=utcnow() - WINDOW,
+        since=utcnow() - PERIOD,
     )
     limit = current.limit
     return TierOut(

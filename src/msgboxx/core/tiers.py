@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import enum
 import re
+from datetime import timedelta
+
+# The moving period a tier counts unique customers over.
+PERIOD = timedelta(hours=24)
 
 
 class MessagingTier(enum.StrEnum):

@@ -8,7 +8,7 @@ so broadcasts and campaigns count alike and nothing has to be kept in step.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Interval, Select, Table, and_, exists, func, literal, select
@@ -17,17 +17,17 @@ from msgboxx.db.tx import Tx
 from msgboxx.messages.models import Message
 from msgboxx.messages.schemas import INBOUND, OUTBOUND
 from msgboxx.messages.status import MessageStatus
+from msgboxx.messages.window import WINDOW
 
 _MESSAGES = cast(Table, Message.__table__)
 _m = _MESSAGES.c
-_WINDOW = timedelta(hours=24)
 
 
 def _day_before(tx: Tx, at: ColumnElement[Any]) -> ColumnElement[Any]:
     """``at`` less 24 hours, in SQL: SQLite keeps timestamps as text, PostgreSQL as times."""
     if tx.dialect == "sqlite":
         return func.strftime("%Y-%m-%d %H:%M:%f", at, "-1 day")
-    return at - literal(_WINDOW, type_=Interval())
+    return at - literal(WINDOW, type_=Interval())
 
 
 def _outside_window(tx: Tx, accounts: Select[uuid.UUID], since: datetime) -> list[Any]:
