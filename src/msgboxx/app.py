@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from msgboxx import __version__, demo, runtime, wiring
 from msgboxx.accounts.router import accounts as accounts_router
 from msgboxx.accounts.router import inboxes as inboxes_router
+from msgboxx.auth.principals import Principals
 from msgboxx.auth.router import router as auth_router
 from msgboxx.broadcasts.router import router as broadcasts_router
 from msgboxx.campaigns.router import router as campaigns_router
@@ -28,7 +29,7 @@ from msgboxx.messages.router import router as messages_router
 from msgboxx.observability import logs
 from msgboxx.settings import Settings
 from msgboxx.templates.router import router as templates_router
-from msgboxx.web import health, openapi, problems
+from msgboxx.web import health, openapi, problems, routing
 from msgboxx.web.middleware import RequestContext
 from msgboxx.webapp import routes as webapp
 from msgboxx.webhooks.router import router as webhooks_router
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         channels = wiring.open_channels(db, settings)
         media_store = wiring.open_media_store(settings)
         app.state.db = db
+        app.state.principals = Principals(db.revocations)
         app.state.channels = channels
         app.state.media_store = media_store
         app.state.live = live
@@ -92,9 +94,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     problems.install(app)
     openapi.install(app)
-    # A request is matched against the routes in this order, one by one: the
-    # busiest (tokens, messages, the network's webhooks) come first.
-    for router in (
+    # A request is matched against the routes of its first path segment in this
+    # order (web.routing.RouteIndex): the busiest come first.
+    routing.include(
+        app.router,
         auth_router,
         messages_router,
         whatsapp_router,
@@ -110,18 +113,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         *conversations_routers,
         live_router,
         health.router,
-    ):
-        app.include_router(router)
+    )
     if settings.uses_sandbox:
-        app.include_router(sandbox_router)
+        routing.include(app.router, sandbox_router)
     # The agents' web inbox: pages over the same services, last (no API route is behind it).
-    app.include_router(webapp.router)
+    routing.include(app.router, webapp.router)
     app.mount(webapp.STATIC_PATH, webapp.static_files(), name="webapp-static")
     app.add_middleware(
         RequestContext,
         max_body_bytes=settings.max_body_bytes,
         streamed=MEDIA_STREAMED | CONTACTS_STREAMED,
     )
+    routing.index(app)
     return app
 
 

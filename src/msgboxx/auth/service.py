@@ -232,6 +232,7 @@ async def set_disabled(tx: Tx, *, email: str, disabled: bool) -> User:
     """Disable (or enable again) a user: sign-in and every token of it stop at once."""
     user = await _user_by_email_or_404(tx, email)
     await store.set_disabled(tx, user, disabled)
+    tx.revokes_access()  # every process's cache of callers forgets (auth.principals)
     return user
 
 

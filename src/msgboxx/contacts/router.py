@@ -25,7 +25,6 @@ from msgboxx.web.deps import (
     MediaStoreOf,
     Page,
     ReadUnitOfWork,
-    StreamingUser,
     UnitOfWork,
     settings,
 )
@@ -179,7 +178,7 @@ async def import_contacts(
     request: Request,
     tx: UnitOfWork,
     reader: ReadUnitOfWork,
-    user: StreamingUser,
+    user: CurrentUser,
     apiAccountId: Annotated[str | None, Query(description="Or as a form field")] = None,
 ) -> Response:
     """Import contacts from a CSV file (``file``) into an API account (``apiAccountId``).

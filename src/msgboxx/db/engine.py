@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 
 from msgboxx.db import inline
 from msgboxx.db.checkpoint import WalCheckpointer
+from msgboxx.db.revocations import Revocations
 from msgboxx.db.tx import Announce, Outbox, Tx, Work
 from msgboxx.settings import Settings
 
@@ -90,6 +91,7 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self.checkpointer: WalCheckpointer | None = None
+        self.revocations: Revocations | None = None
         if self.is_sqlite:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             synchronous = settings.sqlite_synchronous.upper()
@@ -104,6 +106,7 @@ class Database:
             )
             for engine in (self.write_engine, self.read_engine):
                 event.listen(engine.sync_engine, "connect", _sqlite_pragmas(synchronous))
+            self.revocations = Revocations.beside(path)
             if path != ":memory:":
                 self.checkpointer = WalCheckpointer(path)
                 self.checkpointer.start()
@@ -136,10 +139,18 @@ class Database:
     def tx(self, *, write: bool) -> Tx:
         """A unit of work on the writer, or on a reader for a read."""
         session = (self.writer if write else self.reader)()
-        return Tx(session, outbox=self._outbox, wake=self._wake, announce=self._announce)
+        return Tx(
+            session,
+            outbox=self._outbox,
+            wake=self._wake,
+            announce=self._announce,
+            revocations=self.revocations,
+        )
 
     async def dispose(self) -> None:
         if self.checkpointer is not None:
             self.checkpointer.stop()
+        if self.revocations is not None:
+            self.revocations.close()
         for engine in self.engines():
             await engine.dispose()

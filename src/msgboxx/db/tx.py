@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from msgboxx.core.events import Event, EventType
 from msgboxx.core.wire import ApiModel
 from msgboxx.db.base import utcnow
+from msgboxx.db.revocations import Revocations
 
 if TYPE_CHECKING:
     from msgboxx.db.prepared import Held
@@ -55,6 +56,7 @@ class Tx:
         "_events",
         "_held",
         "_outbox",
+        "_revocations",
         "_said",
         "_unheard",
         "_wake",
@@ -69,6 +71,7 @@ class Tx:
         outbox: Outbox | None,
         wake: Callable[[Work], None],
         announce: Announce | None = None,
+        revocations: Revocations | None = None,
     ) -> None:
         # For the stores: a service never touches it (tests/test_layers.py).
         self.session = session
@@ -84,6 +87,7 @@ class Tx:
         self._after: list[Callable[[], Awaitable[None]]] = []
         # The SQLite connection this transaction holds (msgboxx.db.prepared).
         self._held: Held | None = None
+        self._revocations = revocations
 
     @property
     def dialect(self) -> str:
@@ -127,6 +131,21 @@ class Tx:
         own failures (a commit that already happened cannot be undone).
         """
         self._after.append(job)
+
+    def revokes_access(self) -> None:
+        """This change takes access away (a user disabled): once committed, caches forget.
+
+        Every process's cache of callers sees it by its next request
+        (:mod:`msgboxx.db.revocations`); where there is no such signal there is no cache.
+        """
+        signal = self._revocations
+        if signal is None:
+            return
+
+        async def raise_count() -> None:
+            signal.raise_count()
+
+        self.after_commit(raise_count)
 
     async def flush(self) -> None:
         await self.session.flush()

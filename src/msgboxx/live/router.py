@@ -10,7 +10,7 @@ from starlette.responses import StreamingResponse
 from msgboxx.live import sse, viewers
 from msgboxx.live.feed import Feed
 from msgboxx.web import openapi
-from msgboxx.web.deps import StreamingUser, database
+from msgboxx.web.deps import CurrentUser, database
 
 router = APIRouter(tags=["Live changes"])
 
@@ -41,7 +41,7 @@ def feed_of(request: Request) -> Feed:
     },
 )
 async def stream_changes(
-    request: Request, user: StreamingUser, accountId: uuid.UUID | None = None
+    request: Request, user: CurrentUser, accountId: uuid.UUID | None = None
 ) -> StreamingResponse:
     """Changes as they are committed, by any process, within a second: then fetch what changed.
 

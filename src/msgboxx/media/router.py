@@ -19,7 +19,7 @@ from msgboxx.media.models import MediaSource
 from msgboxx.media.schemas import MediaOut, UploadFingerprint
 from msgboxx.media.storage import MediaStream
 from msgboxx.web import openapi
-from msgboxx.web.deps import CurrentUser, MediaStoreOf, StreamingUser, UnitOfWork
+from msgboxx.web.deps import CurrentUser, MediaStoreOf, UnitOfWork
 from msgboxx.web.multipart import StreamingForm
 from msgboxx.web.writes import answer, commit_and_answer
 
@@ -86,7 +86,7 @@ def _account(value: str | None) -> uuid.UUID | None:
     },
 )
 async def upload_media(
-    request: Request, tx: UnitOfWork, user: StreamingUser, media_store: MediaStoreOf
+    request: Request, tx: UnitOfWork, user: CurrentUser, media_store: MediaStoreOf
 ) -> Response:
     """Upload a file to send: ``file``, and optionally ``type`` and ``apiAccountId``.
 

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from msgboxx.auth import service as auth
+from msgboxx.auth.principals import Principals
 from msgboxx.core.errors import Unauthorized
 from msgboxx.core.wire import DateOrInstant, PageRequest, as_utc
 from msgboxx.db import Database
@@ -71,35 +72,28 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-async def principal(request: Request, tx: UnitOfWork) -> auth.Principal:
-    """The caller, looked up in the request's own unit of work.
+def _principals(request: Request) -> Principals:
+    known: Principals = request.app.state.principals
+    return known
 
-    On SQLite the writer's statements run inline (:mod:`msgboxx.db.inline`), so a
-    write request holds the writer only between two turns of the loop; on
-    PostgreSQL a second one would take a second pooled connection.
+
+async def principal(request: Request) -> auth.Principal:
+    """The caller: known to this process, else looked up in a short read of its own.
+
+    Not in the request's unit of work: a caller already known needs none (most
+    requests, on the embedded default), and a route that reads or writes opens
+    its own only once the caller is allowed in. On SQLite the lookup runs inline
+    on a reader (:mod:`msgboxx.db.inline`); on PostgreSQL it is one statement on
+    an autocommit connection, returned to the pool before the route's own
+    unit of work takes one. It is released before a streamed body is read, so
+    an upload of 100 MB holds no connection while it arrives.
     """
-    return await auth.principal_for_token(
-        tx, token=bearer_token(request), key=settings(request).signing_key
+    return await _principals(request).of_token(
+        database(request), token=bearer_token(request), key=settings(request).signing_key
     )
 
 
 CurrentUser = Annotated[auth.Principal, Depends(principal)]
-
-
-async def principal_on_reader(request: Request) -> auth.Principal:
-    """The caller, looked up in a short read of its own, released before the body is read.
-
-    For a route that streams a large body: holding the writer (SQLite's one
-    connection) or a pooled connection while a client uploads 100 MB would stall
-    every other write for as long.
-    """
-    async with database(request).tx(write=False) as tx:
-        return await auth.principal_for_token(
-            tx, token=bearer_token(request), key=settings(request).signing_key
-        )
-
-
-StreamingUser = Annotated[auth.Principal, Depends(principal_on_reader)]
 
 
 def media_store(request: Request) -> MediaStore:

@@ -7,9 +7,9 @@ plain form costs a fraction of the wrapper's overhead.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -45,7 +45,7 @@ class RequestContext:
             return
         headers = dict(scope["headers"])
         given = headers.get(b"x-request-id", b"").decode("latin-1")
-        rid = given if _SAFE_ID.match(given) else uuid.uuid4().hex
+        rid = given if _SAFE_ID.match(given) else os.urandom(16).hex()  # a uuid4's cost, halved
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500

@@ -36,7 +36,7 @@ from starlette.responses import HTMLResponse
 
 from msgboxx.core.wire import ApiModel
 from msgboxx.idempotency.service import MAX_KEY_LENGTH
-from msgboxx.web.deps import principal, principal_on_reader
+from msgboxx.web.deps import principal
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
@@ -133,7 +133,7 @@ def _needs_caller(dependant: Dependant) -> bool:
     return any(sub.call in _CALLERS or _needs_caller(sub) for sub in dependant.dependencies)
 
 
-_CALLERS = (principal, principal_on_reader)
+_CALLERS = (principal,)
 
 
 def _declare_bearer(app: FastAPI, document: dict[str, Any]) -> None:

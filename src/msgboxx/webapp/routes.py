@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.staticfiles import StaticFiles
 
+from msgboxx.web import routing
 from msgboxx.webapp import actions, campaigns, pages, signin
 
 STATIC_PATH = "/app/static"
 
 router = APIRouter()
-for part in (signin.router, pages.router, actions.router, campaigns.router):
-    router.include_router(part)
+routing.include(router, signin.router, pages.router, actions.router, campaigns.router)
 
 
 def static_files() -> StaticFiles:

@@ -14,7 +14,7 @@ router = APIRouter(tags=["WhatsApp webhook"])
 PATH = "/channels/whatsapp/webhook"
 
 
-@router.get(PATH, response_class=PlainTextResponse)
+@router.get(PATH, response_class=PlainTextResponse, operation_id="verify")
 async def verify(
     tx: UnitOfWork,
     mode: Annotated[str | None, Query(alias="hub.mode")] = None,
@@ -26,7 +26,7 @@ async def verify(
     return PlainTextResponse(answer)
 
 
-@router.post(PATH)
+@router.post(PATH, operation_id="receive")
 async def receive(
     request: Request,
     signature: Annotated[str | None, Header(alias="X-Hub-Signature-256")] = None,

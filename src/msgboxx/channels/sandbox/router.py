@@ -20,8 +20,8 @@ class SandboxInbound(ApiModel):
     name: str | None = Field(default=None, max_length=200)
 
 
-@router.post("/sandbox/inbound", status_code=202, response_model=MessageOut)
-@router.post("/sandbox/inbound/", status_code=202, include_in_schema=False)
+@router.post("/sandbox/inbound", status_code=202, response_model=MessageOut, operation_id="inbound")
+@router.post("/sandbox/inbound/", status_code=202, include_in_schema=False, operation_id="inbound")
 async def inbound(body: SandboxInbound, tx: UnitOfWork, user: CurrentUser) -> MessageOut:
     """A customer writes to one of your sandbox numbers: window opened, contact created."""
     message = await service.customer_writes(
