@@ -60,7 +60,10 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 PROBLEM_CONTENT = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 PROBLEM = {
-    "description": "A problem (RFC 9457): 4xx for the client's mistakes, 500 with an error id",
+    "description": (
+        "A problem (RFC 9457): 4xx for the client's mistakes, 500 with an error id, "
+        "503 with Retry-After when a concurrent change made the request roll back"
+    ),
     "content": PROBLEM_CONTENT,
 }
 # What each status means when the route says nothing more particular.

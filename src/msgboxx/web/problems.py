@@ -14,10 +14,13 @@ from starlette.responses import Response
 from starlette.routing import Match
 
 from msgboxx.core.errors import ProblemError, RateLimited
+from msgboxx.db.errors import transient_conflict
 
 log = logging.getLogger(__name__)
 TYPE_BASE = "https://msgboxx.dev/problems/"
 MEDIA_TYPE = "application/problem+json"
+# After a database conflict: the other transaction has usually ended within a second.
+CONFLICT_RETRY_AFTER_SECONDS = 1
 
 
 def problem(
@@ -124,7 +127,31 @@ def _served_methods(request: Request) -> list[str]:
 
 
 async def crash(request: Request, exc: Exception) -> Response:
-    """The answer to an error nothing else handled: a 500 with an id that is in the log."""
+    """The answer to an error nothing else handled: a 500 with an id that is in the log.
+
+    A transient database conflict (a deadlock, a serialization failure, SQLite
+    busy) is no fault: the transaction rolled back whole, so the answer is a 503
+    telling the client that it may send the same request again.
+    """
+    conflict = transient_conflict(exc)
+    if conflict is not None:
+        log.warning(
+            "database conflict: the request was rolled back",
+            extra={
+                "sqlstate": conflict.code,
+                "reason": conflict.message,
+                "path": request.url.path,
+                "method": request.method,
+            },
+        )
+        return problem(
+            status=503,
+            title="Service Unavailable",
+            slug="database-conflict",
+            detail="the request met a conflicting change made at the same time and was not"
+            " applied; nothing of it was saved, and it can be retried as it is",
+            headers={"Retry-After": str(CONFLICT_RETRY_AFTER_SECONDS)},
+        )
     error_id = uuid.uuid4().hex
     log.error(
         "unhandled error",
