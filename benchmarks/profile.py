@@ -68,7 +68,11 @@ def main() -> None:
             env["BENCH_WEBHOOKS"] = str(hooks)
         else:
             script = "get.lua"
-            path = {"whoami": "/whoami", "get_message": f"/message/{fixture.message_id}"}
+            path = {
+                "whoami": "/whoami",
+                "healthz": "/healthz",
+                "get_message": f"/message/{fixture.message_id}",
+            }
             env["BENCH_PATH"] = path[endpoint]
         load = threading.Thread(
             target=loadgen.wrk,
