@@ -26,7 +26,7 @@ from msgboxx.live.router import router as live_router
 from msgboxx.media.router import STREAMED as MEDIA_STREAMED
 from msgboxx.media.router import router as media_router
 from msgboxx.messages.router import router as messages_router
-from msgboxx.observability import logs
+from msgboxx.observability import logs, stalls
 from msgboxx.settings import Settings
 from msgboxx.templates.router import router as templates_router
 from msgboxx.web import health, openapi, problems, routing
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         restore_signals = stopping.on_stop_signal(live.end_all)
         try:
             async with contextlib.AsyncExitStack() as stack:
+                await stack.enter_async_context(stalls.watching(settings.stall_report_ms))
                 background = None
                 if settings.dispatch:
                     background = await stack.enter_async_context(

@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
     import_max_rows: int = Field(default=200_000, ge=1)
     log_level: str = "INFO"
+    # A turn of the event loop longer than this is logged with what the loop was
+    # doing (observability.stalls); 0 turns the watch off.
+    stall_report_ms: float = Field(default=100.0, ge=0)
     sqlite_synchronous: str = "NORMAL"
 
     # Media files (images, voice notes, documents): a folder by default, or object

@@ -73,7 +73,7 @@ def serve(
 def worker() -> None:
     """Run a dispatcher process: sends due messages and due webhook deliveries."""
     from msgboxx import runtime, wiring
-    from msgboxx.observability import logs
+    from msgboxx.observability import logs, stalls
 
     settings = Settings()
     logs.configure(settings.log_level)
@@ -89,7 +89,10 @@ def worker() -> None:
         if settings.live:
             await live.start()
         try:
-            async with wiring.run_background(db, channels, settings, media_store) as background:
+            async with (
+                stalls.watching(settings.stall_report_ms),
+                wiring.run_background(db, channels, settings, media_store) as background,
+            ):
                 loop = asyncio.get_running_loop()
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     loop.add_signal_handler(sig, background.stop)

@@ -24,3 +24,8 @@ LIVE_CHANGES_SENT = Counter(
     "msgboxx_live_changes_sent_total", "Live changes sent to other processes (NOTIFY)"
 )
 LIVE_RESETS = Counter("msgboxx_live_resets_total", "Live streams told to fetch afresh", ["reason"])
+LOOP_STALLS = Histogram(
+    "msgboxx_event_loop_stall_seconds",
+    "Turns of the event loop longer than MSGBOXX_STALL_REPORT_MS, as the stall watch saw them",
+    buckets=(0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0),
+)

@@ -1,0 +1,46 @@
+"""A stalled event loop is logged with how long it stood still and what it was doing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+
+import pytest
+
+from msgboxx.observability import stalls
+
+
+def _blocks_the_loop_for(seconds: float) -> None:
+    time.sleep(seconds)  # what a long synchronous statement does to every request
+
+
+async def test_stall__is_logged_with_its_length_and_the_code_that_held_the_loop(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="msgboxx.stalls")
+    async with stalls.watching(threshold_ms=100):
+        await asyncio.sleep(0.05)
+        _blocks_the_loop_for(0.4)
+        await asyncio.sleep(0.1)  # the loop turns again: the stall is over and reported
+    (stall,) = [r for r in caplog.records if r.getMessage() == "event loop stalled"]
+    assert 300 <= stall.stalled_ms <= 2000  # type: ignore[attr-defined]
+    assert "_blocks_the_loop_for" in stall.where  # type: ignore[attr-defined]
+    assert stall.garbage_collecting is False  # type: ignore[attr-defined]
+
+
+async def test_stall__short_turns_are_not_reported(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="msgboxx.stalls")
+    async with stalls.watching(threshold_ms=500):
+        for _ in range(20):
+            _blocks_the_loop_for(0.01)
+            await asyncio.sleep(0.005)
+    assert not [r for r in caplog.records if r.getMessage() == "event loop stalled"]
+
+
+async def test_stall__a_threshold_of_zero_watches_nothing() -> None:
+    async with stalls.watching(threshold_ms=0):
+        assert "stall-watch" not in {thread.name for thread in threading.enumerate()}
+    async with stalls.watching(threshold_ms=100):
+        assert "stall-watch" in {thread.name for thread in threading.enumerate()}
