@@ -44,3 +44,16 @@ async def test_stall__a_threshold_of_zero_watches_nothing() -> None:
         assert "stall-watch" not in {thread.name for thread in threading.enumerate()}
     async with stalls.watching(threshold_ms=100):
         assert "stall-watch" in {thread.name for thread in threading.enumerate()}
+
+
+async def test_stall__a_saturated_loop_writes_one_line_per_period_not_one_per_stall(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="msgboxx.stalls")
+    async with stalls.watching(threshold_ms=100):
+        for _ in range(3):
+            await asyncio.sleep(0.1)
+            _blocks_the_loop_for(0.3)
+        await asyncio.sleep(0.1)
+    lines = [r for r in caplog.records if r.getMessage() == "event loop stalled"]
+    assert len(lines) == 1  # the other two are counted by the next line, ten seconds on

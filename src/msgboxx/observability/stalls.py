@@ -5,12 +5,16 @@ SQLite statements too), so a step that takes 100 ms delays every request and
 send behind it by as much. Such stalls showed in the latency benchmark as a
 p99 ten times its median, intermittently, and a profile averages them away.
 
-A watcher thread looks every few milliseconds at a heartbeat the loop stamps
-while it turns. When the heartbeat is older than the threshold it takes the
-loop thread's stack at that moment, and once the loop turns again it logs one
-warning with the stall's length, that stack, and whether the cyclic garbage
+A watcher thread looks, a few times per threshold, at a heartbeat the loop
+stamps while it turns. When the heartbeat is older than the threshold it takes
+the loop thread's stack at that moment, and once the loop turns again it logs
+a warning with the stall's length, that stack, and whether the cyclic garbage
 collector was running (a full collection of a large heap is one known cause).
-Long collections are also logged on their own, with their generation.
+A loop that is merely saturated (many short steps, or a host short of CPU)
+falls behind the same way, and its stacks are then samples of ordinary work:
+so at most one line is written every ``REPORT_EVERY`` seconds, counting the
+stalls it stands for, and every stall goes to the histogram
+``msgboxx_event_loop_stall_seconds``. Long collections are logged on their own.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from msgboxx.observability import metrics
 
 log = logging.getLogger("msgboxx.stalls")
 _FRAMES_KEPT = 12
+REPORT_EVERY = 10.0  # seconds between two log lines about stalls
 
 
 class _Collections:
@@ -63,7 +68,8 @@ class StallWatch:
     def __init__(self, loop: asyncio.AbstractEventLoop, *, threshold: float) -> None:
         self.loop = loop
         self.threshold = threshold
-        self.interval = min(0.005, threshold / 4)
+        # Each look takes the GIL from the loop for a moment: a few per threshold.
+        self.interval = min(0.025, threshold / 4)
         self._beat = time.perf_counter()
         self._loop_thread = threading.get_ident()
         self._stopped = threading.Event()
@@ -88,6 +94,8 @@ class StallWatch:
 
     def _watch(self) -> None:
         caught: tuple[float, list[str], bool] | None = None  # (since, stack, collecting)
+        unreported = 0
+        next_report = 0.0
         while not self._stopped.wait(self.interval):
             beat = self._beat
             late = time.perf_counter() - beat - self.interval
@@ -99,15 +107,21 @@ class StallWatch:
                 since, stack, collecting = caught
                 stalled = beat - since - self.interval
                 metrics.LOOP_STALLS.observe(stalled)
+                caught = None
+                unreported += 1
+                if beat < next_report:
+                    continue
                 log.warning(
                     "event loop stalled",
                     extra={
                         "stalled_ms": round(stalled * 1000, 1),
                         "garbage_collecting": collecting,
                         "where": "".join(stack).strip(),
+                        "stalls_since_last_line": unreported,
                     },
                 )
-                caught = None
+                unreported = 0
+                next_report = beat + REPORT_EVERY
 
 
 @contextlib.asynccontextmanager
