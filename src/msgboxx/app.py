@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Served by openapi.install from this server's own files, not a CDN's.
         docs_url=None,
         redoc_url=None,
-        generate_unique_id_function=openapi.operation_id,
+        generate_unique_id_function=routing.operation_id,
         # A body sent without Content-Type is read as JSON, the API's only body format.
         strict_content_type=False,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import ValidationError
 
 from msgboxx.auth import service
@@ -13,8 +13,9 @@ from msgboxx.auth.schemas import TokenRequest, TokenResponse, WhoAmI
 from msgboxx.core.errors import BadRequest, Unprocessable
 from msgboxx.web import openapi
 from msgboxx.web.deps import CurrentUser, database, settings
+from msgboxx.web.routing import Router
 
-router = APIRouter(tags=["Authentication"])
+router = Router(tags=["Authentication"])
 
 
 async def _credentials(request: Request) -> TokenRequest:

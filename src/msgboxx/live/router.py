@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import StreamingResponse
 
 from msgboxx.live import sse, viewers
 from msgboxx.live.feed import Feed
 from msgboxx.web import openapi
 from msgboxx.web.deps import CurrentUser, database
+from msgboxx.web.routing import Router
 
-router = APIRouter(tags=["Live changes"])
+router = Router(tags=["Live changes"])
 
 PATH = "/live"
 

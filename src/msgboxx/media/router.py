@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import Response, StreamingResponse
 
 from msgboxx.core.errors import Unprocessable
@@ -21,9 +21,10 @@ from msgboxx.media.storage import MediaStream
 from msgboxx.web import openapi
 from msgboxx.web.deps import CurrentUser, MediaStoreOf, UnitOfWork
 from msgboxx.web.multipart import StreamingForm
+from msgboxx.web.routing import Router
 from msgboxx.web.writes import answer, commit_and_answer
 
-router = APIRouter(tags=["Media"])
+router = Router(tags=["Media"])
 _STORED_TYPES = sorted({mime for rule in RULES.values() for mime in rule.accepted})
 PATH = "/media"
 # What a form may carry beside its file: boundaries, headers, the small fields.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import JSONResponse, Response
 
@@ -12,8 +12,9 @@ from msgboxx.accounts import service as accounts
 from msgboxx.core.wire import ApiModel
 from msgboxx.db.health import ping
 from msgboxx.web.deps import database
+from msgboxx.web.routing import Router
 
-router = APIRouter(tags=["Operations"])
+router = Router(tags=["Operations"])
 
 
 class Health(ApiModel):

@@ -126,12 +126,6 @@ def json_body(model: type[BaseModel]) -> dict[str, Any]:
 _BODY_MODELS: set[type[BaseModel]] = set()
 
 
-def operation_id(route: APIRoute) -> str:
-    """camelCase of the endpoint's name, for a route that does not name its operation."""
-    first, *rest = route.name.split("_")
-    return first + "".join(word.capitalize() for word in rest)
-
-
 def _needs_caller(dependant: Dependant) -> bool:
     return any(sub.call in _CALLERS or _needs_caller(sub) for sub in dependant.dependencies)
 

@@ -11,12 +11,34 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 
-class AliasedRouter(APIRouter):
+def operation_id(route: APIRoute) -> str:
+    """camelCase of the endpoint's name, for a route that does not name its operation."""
+    first, *rest = route.name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
+
+
+class Router(APIRouter):
+    """Every router of the app: what the app would have given its routes at inclusion.
+
+    Routes are added to the app directly (:func:`include`), so the app's own
+    choices are made here: a JSON body sent without a ``Content-Type`` is read
+    (the API's only body format), and an operation without an id of its own is
+    named in camelCase.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("strict_content_type", False)
+        kwargs.setdefault("generate_unique_id_function", operation_id)
+        super().__init__(**kwargs)
+
+
+class AliasedRouter(Router):
     def __init__(self, *, singular: str, plural: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._singular = singular
@@ -39,17 +61,20 @@ class AliasedRouter(APIRouter):
 
 
 def include(target: APIRouter, *routers: APIRouter) -> None:
-    """Add the routers' routes to ``target``'s own list, in order.
+    r"""Add the routers' routes to ``target``'s own list, in order.
 
     FastAPI (0.165) keeps an included router as one lazy branch, and a request
     is matched through it route by route with context objects set and restored
     around each try: at the 21st router, matching ``/healthz`` took 1.3 ms, most
     of that request's time. Routes in one flat list are matched by their own
     pattern, and :class:`RouteIndex` then tries only those a path can reach.
-    Routers here carry no prefix, dependency or lifespan of their own, which
-    ``include_router`` would otherwise have applied.
+    Routers here are :class:`Router`\ s, which give their routes what the app
+    would have given them, and carry no prefix, dependency or lifespan that
+    ``include_router`` would have applied.
     """
     for router in routers:
+        if not isinstance(router, Router):
+            raise TypeError(f"{router!r} is not a web.routing.Router")
         target.routes.extend(router.routes)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from starlette.responses import Response
 
 from msgboxx.broadcasts import service as broadcasts
@@ -19,11 +19,12 @@ from msgboxx.conversations import service as conversations
 from msgboxx.core.errors import Unprocessable
 from msgboxx.messages import service as messages
 from msgboxx.web.deps import MediaStoreOf
+from msgboxx.web.routing import Router
 from msgboxx.webapp import views
 from msgboxx.webapp.rendering import PageRoute, done
 from msgboxx.webapp.session import SignedIn
 
-router = APIRouter(route_class=PageRoute, include_in_schema=False)
+router = Router(route_class=PageRoute, include_in_schema=False)
 _THREAD = "/app/inbox/{inbox_id}/c/{contact_id}"
 
 

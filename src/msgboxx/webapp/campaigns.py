@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import Response
 
 from msgboxx.campaigns import service as campaigns
 from msgboxx.campaigns.schemas import CampaignOut
 from msgboxx.core.wire import PageRequest
+from msgboxx.web.routing import Router
 from msgboxx.webapp.rendering import PageRoute, done, render
 from msgboxx.webapp.session import Agent, SignedIn
 
-router = APIRouter(route_class=PageRoute, include_in_schema=False)
+router = Router(route_class=PageRoute, include_in_schema=False)
 
 # The newest campaigns a page shows, each with its counts (a count is a query per campaign).
 SHOWN = 20

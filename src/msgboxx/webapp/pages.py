@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import Response, StreamingResponse
 
 from msgboxx.core.events import EventType
@@ -14,11 +14,12 @@ from msgboxx.live.feed import Feed
 from msgboxx.media import service as media
 from msgboxx.media.storage import MediaStream
 from msgboxx.web.deps import MediaStoreOf, database
+from msgboxx.web.routing import Router
 from msgboxx.webapp import views
 from msgboxx.webapp.rendering import PageRoute, render
 from msgboxx.webapp.session import ReadingAgent, SignedIn
 
-router = APIRouter(route_class=PageRoute, include_in_schema=False)
+router = Router(route_class=PageRoute, include_in_schema=False)
 
 # Every kind of change a live stream names: the page listens for each (an EventSource
 # hears a named event only through a listener of that name).

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from starlette.staticfiles import StaticFiles
 
 from msgboxx.web import routing
@@ -10,7 +9,7 @@ from msgboxx.webapp import actions, campaigns, pages, signin
 
 STATIC_PATH = "/app/static"
 
-router = APIRouter()
+router = routing.Router()
 routing.include(router, signin.router, pages.router, actions.router, campaigns.router)
 
 

@@ -9,16 +9,17 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from starlette.responses import Response
 
 from msgboxx.auth import service as auth
 from msgboxx.core.errors import Forbidden, Unauthorized
 from msgboxx.web.deps import database, settings
+from msgboxx.web.routing import Router
 from msgboxx.webapp import session
 from msgboxx.webapp.rendering import PageRoute, render, see_other
 
-router = APIRouter(route_class=PageRoute)
+router = Router(route_class=PageRoute)
 _LOGIN_PATH = "/app/login"
 
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import Header, Query, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from msgboxx.channels.cloud_api import webhook
 from msgboxx.web.deps import UnitOfWork, database
+from msgboxx.web.routing import Router
 
-router = APIRouter(tags=["WhatsApp webhook"])
+router = Router(tags=["WhatsApp webhook"])
 PATH = "/channels/whatsapp/webhook"
 
 
-@router.get(PATH, response_class=PlainTextResponse, operation_id="verify")
+@router.get(PATH, response_class=PlainTextResponse)
 async def verify(
     tx: UnitOfWork,
     mode: Annotated[str | None, Query(alias="hub.mode")] = None,
@@ -26,7 +27,7 @@ async def verify(
     return PlainTextResponse(answer)
 
 
-@router.post(PATH, operation_id="receive")
+@router.post(PATH)
 async def receive(
     request: Request,
     signature: Annotated[str | None, Header(alias="X-Hub-Signature-256")] = None,

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from pydantic import Field
 
 from msgboxx.channels.sandbox import service
 from msgboxx.core.wire import ApiModel
 from msgboxx.messages.schemas import MessageOut
 from msgboxx.web.deps import CurrentUser, UnitOfWork
+from msgboxx.web.routing import Router
 
-router = APIRouter(tags=["Sandbox"])
+router = Router(tags=["Sandbox"])
 
 
 class SandboxInbound(ApiModel):
@@ -20,8 +20,8 @@ class SandboxInbound(ApiModel):
     name: str | None = Field(default=None, max_length=200)
 
 
-@router.post("/sandbox/inbound", status_code=202, response_model=MessageOut, operation_id="inbound")
-@router.post("/sandbox/inbound/", status_code=202, include_in_schema=False, operation_id="inbound")
+@router.post("/sandbox/inbound", status_code=202, response_model=MessageOut)
+@router.post("/sandbox/inbound/", status_code=202, include_in_schema=False)
 async def inbound(body: SandboxInbound, tx: UnitOfWork, user: CurrentUser) -> MessageOut:
     """A customer writes to one of your sandbox numbers: window opened, contact created."""
     message = await service.customer_writes(
