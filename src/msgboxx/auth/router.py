@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import Request
+from fastapi import Request, Response
 from pydantic import ValidationError
 
 from msgboxx.auth import service
@@ -14,6 +14,7 @@ from msgboxx.core.errors import BadRequest, Unprocessable
 from msgboxx.web import openapi
 from msgboxx.web.deps import CurrentUser, database, settings
 from msgboxx.web.routing import Router
+from msgboxx.web.writes import answer
 
 router = Router(tags=["Authentication"])
 
@@ -79,8 +80,10 @@ async def issue_token(request: Request) -> TokenResponse:
 
 
 @router.get("/whoami", response_model=WhoAmI, operation_id="getCurrentUser")
-async def whoami(user: CurrentUser) -> WhoAmI:
+async def whoami(user: CurrentUser) -> Response:
     """The user behind the token: a cheap check that a token works (and a speed baseline)."""
-    return WhoAmI(
-        userId=user.user_id, organisationId=user.org_id, role=user.role.value, email=user.email
+    return answer(
+        WhoAmI(
+            userId=user.user_id, organisationId=user.org_id, role=user.role.value, email=user.email
+        )
     )

@@ -6,12 +6,14 @@ plain form costs a fraction of the wrapper's overhead.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
 import time
 from urllib.parse import parse_qsl
 
+from prometheus_client import Counter, Histogram
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -88,8 +90,9 @@ class RequestContext:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             method = scope["method"]
-            metrics.REQUESTS.labels(method, template, str(status)).inc()
-            metrics.LATENCY.labels(method, template).observe(elapsed)
+            counted, timed = _metrics_of(method, template, status)
+            counted.inc()
+            timed.observe(elapsed)
             log.info(
                 "request",
                 extra={
@@ -134,6 +137,18 @@ class RequestContext:
             return await receive()
 
         return replay
+
+
+@functools.lru_cache(maxsize=4096)
+def _metrics_of(method: str, template: str, status: int) -> tuple[Counter, Histogram]:
+    """A route's request counter and latency histogram, looked up once rather than per request.
+
+    ``labels()`` takes a lock and builds its key on every call; the routes,
+    methods and statuses are few (templates, never raw paths).
+    """
+    return metrics.REQUESTS.labels(method, template, str(status)), metrics.LATENCY.labels(
+        method, template
+    )
 
 
 def _nul_in_query(scope: Scope) -> Response | None:
