@@ -17,7 +17,7 @@ import statistics
 import subprocess
 from typing import Any
 
-from benchmarks import fixtures, floor, loadgen
+from benchmarks import fixtures, floor, loadgen, stalls
 from benchmarks.config import Config
 from benchmarks.stack import Stack, recreate_postgres_database
 
@@ -200,19 +200,28 @@ def latency(config: Config, stack: Stack, *, ceiling_rps: float) -> dict[str, An
         reps = []
         for _ in range(config.repetitions):
             stack.server.wait_until_quiet()
-            reps.append(
-                loadgen.open_loop(
-                    url=stack.base,
-                    rate=rate,
-                    seconds=config.latency_seconds,
-                    token=fixture.token,
-                    bodies=bodies,
-                )
+            before = stalls.mark(stack)
+            run = loadgen.open_loop(
+                url=stack.base,
+                rate=rate,
+                seconds=config.latency_seconds,
+                token=fixture.token,
+                bodies=bodies,
             )
+            # The server's own account of its loop's stalls beside the tail they make.
+            run["stalls"] = stalls.since(stack, before)
+            reps.append(run)
         summary = {
             key: round(statistics.median(r[key] for r in reps), 2)
             for key in ("p50Ms", "p99Ms", "p999Ms", "achievedRps")
         }
         results[label] = {"rate": rate, **summary, "runs": reps}
         print(f"  latency {label} ({rate}/s): {summary}", flush=True)
+        for number, run in enumerate(reps, start=1):
+            seen = run["stalls"]
+            print(
+                f"    rep {number}: p99 {run['p99Ms']} ms, {seen['stalls']} stalls of the loop"
+                f" over 100 ms ({seen['stalledSeconds']} s); {seen['lines']}",
+                flush=True,
+            )
     return results
