@@ -4,9 +4,12 @@ Runs beside the message dispatcher (in ``msgboxx serve`` and ``msgboxx worker``)
 never on the request path. The unit of work is a subscription, claimed with a
 lease like ``dispatch.claims``: one sender at a time works a subscription, in
 the order its events happened, while other subscriptions run concurrently in
-their own tasks, so a slow receiver only ever delays itself. Every attempt is
-recorded in its own transaction before the next one starts; a sender that dies
-leaves a lease that runs out, and the delivery is sent again (at least once).
+their own tasks, so a slow receiver only ever delays itself. A failed attempt
+is recorded, with the successful ones before it, before anything else of its
+subscription goes; a run of successful attempts is recorded in one transaction
+at the latest a second after its first (one transaction per attempt cost more
+than the POST). A sender that dies leaves a lease that runs out, and the
+deliveries it had not recorded are sent again (at least once, still in order).
 """
 
 from __future__ import annotations
@@ -31,6 +34,11 @@ from msgboxx.webhooks import signing, store, targets
 from msgboxx.webhooks.models import DeliveryStatus
 
 log = logging.getLogger(__name__)
+
+# A receiver's answer is read up to this much (bytes); its body means nothing to us.
+ANSWER_READ_LIMIT = 64 * 1024
+# 2xx attempts are written together, at the latest this long after the first of them.
+RECORD_AFTER = timedelta(seconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,12 +169,27 @@ class WebhookSender(RoundLoop):
         if found is None:
             return
         target, secret, rows = found
+        # 2xx attempts not yet written: a run of them is written in one transaction
+        # (one per attempt cost more than the POST), at the latest after
+        # RECORD_AFTER_SECONDS and always before a failure or the next claim. A
+        # sender that dies first sends them again: still at least once, in order.
+        delivered: list[store.Delivered] = []
         for delivery_id, event_id, body in rows:
             if self._stopping or time.monotonic() - started > budget:
-                return  # the lease must outlive the work; the rest goes next round
+                break  # the lease must outlive the work; the rest goes next round
             attempt = await self.attempt(target, secret=secret, event_id=event_id, body=body)
-            if not await self._record(subscription_id, delivery_id, attempt):
+            if not attempt.ok:
+                await self._record(subscription_id, delivery_id, attempt, delivered=delivered)
                 return
+            assert attempt.status_code is not None  # ok means a 2xx
+            delivered.append(
+                store.Delivered(delivery_id, utcnow(), attempt.status_code, attempt.latency_ms)
+            )
+            if delivered[-1].at - delivered[0].at >= RECORD_AFTER:
+                if not await self._record_delivered(subscription_id, delivered):
+                    return
+                delivered = []
+        await self._record_delivered(subscription_id, delivered)
 
     async def attempt(self, target: str, *, secret: str, event_id: str, body: str) -> Attempt:
         """POST one signed event; never raises, whatever the receiver does."""
@@ -206,23 +229,52 @@ class WebhookSender(RoundLoop):
                 async with self._client.stream(
                     "POST", url, content=content, headers=headers | host, extensions=extensions
                 ) as reply:
+                    # Read the answer to its end, so that the connection goes back to
+                    # the pool for the next delivery (closed unread, it is dropped and
+                    # every POST paid a new connection); beyond a little, stop reading.
+                    read = 0
+                    async for chunk in reply.aiter_raw():
+                        read += len(chunk)
+                        if read > ANSWER_READ_LIMIT:
+                            break
                     return reply.status_code
             except httpx.ConnectError:
                 if n == len(target.addresses):
                     raise
         raise httpx.ConnectError(f"{target.url.host} has no address")
 
-    async def _record(
-        self, subscription_id: uuid.UUID, delivery_id: uuid.UUID, attempt: Attempt
+    async def _record_delivered(
+        self, subscription_id: uuid.UUID, delivered: list[store.Delivered]
     ) -> bool:
-        """Write one attempt and what follows from it; True when the next may go."""
+        """Write a run of 2xx attempts; True when the next may go."""
+        if not delivered:
+            return True
+        async with self.db.tx(write=True) as tx:
+            subscription = await store.subscription(tx, subscription_id)
+            if subscription is None:
+                return False  # unsubscribed meanwhile: its deliveries went with it
+            await store.record_delivered(tx, subscription, delivered)
+            # Our lease ran out and another sender has it: it sends the next.
+            ours = subscription.lease_owner == self.owner
+            await tx.commit()
+            return ours
+
+    async def _record(
+        self,
+        subscription_id: uuid.UUID,
+        delivery_id: uuid.UUID,
+        attempt: Attempt,
+        *,
+        delivered: list[store.Delivered],
+    ) -> None:
+        """Write a failed attempt, after the 2xx ones before it, and what follows from it."""
         now = utcnow()
         async with self.db.tx(write=True) as tx:
             found = await store.attempted(
                 tx, subscription_id=subscription_id, delivery_id=delivery_id
             )
             if found is None:
-                return False  # unsubscribed meanwhile
+                return  # unsubscribed meanwhile
             subscription, delivery = found
             if attempt.gone:
                 log.info(
@@ -231,7 +283,8 @@ class WebhookSender(RoundLoop):
                 )
                 await store.delete(tx, subscription)  # its deliveries and attempts go with it
                 await tx.commit()
-                return False
+                return
+            await store.record_delivered(tx, subscription, delivered)
             status, retry_at = outcome(
                 attempt,
                 attempts=delivery.attempt_count + 1,
@@ -249,7 +302,4 @@ class WebhookSender(RoundLoop):
                 status=status,
                 retry_at=None if retry_at is None else now + retry_at,
             )
-            # Our lease ran out and another sender has it: it sends the next.
-            ours = subscription.lease_owner == self.owner
             await tx.commit()
-            return retry_at is None and ours
