@@ -264,7 +264,7 @@ async def test_delivery__a_name_rebound_to_loopback_after_the_check_is_not_reach
             body="{}",
         )
     finally:
-        await sender._client.aclose()
+        await sender.aclose()
     assert receiver.received == []
     assert attempt.status_code is None and attempt.error is not None
     assert given == ["93.184.215.14"]  # resolved once, for the check
@@ -284,7 +284,7 @@ async def test_delivery__a_pinned_connection_keeps_the_host_name(
             body="{}",
         )
     finally:
-        await sender._client.aclose()
+        await sender.aclose()
     assert attempt.ok, attempt
     [request] = receiver.received
     assert request.headers["host"] == f"hooks.example:{receiver.port}"
@@ -310,7 +310,7 @@ async def test_delivery__a_proxy_named_in_the_environment_is_not_used(
                 body="{}",
             )
         finally:
-            await sender._client.aclose()
+            await sender.aclose()
     finally:
         await proxy.stop()
     assert attempt.ok, attempt

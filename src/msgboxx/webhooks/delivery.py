@@ -22,7 +22,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-import httpx
+import aiohttp
+import yarl
 
 from msgboxx import __version__
 from msgboxx.core import backoff
@@ -82,29 +83,38 @@ def outcome(
 class WebhookSender(RoundLoop):
     name = "webhooks"
 
-    def __init__(
-        self,
-        db: Database,
-        settings: Settings,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
+    def __init__(self, db: Database, settings: Settings) -> None:
         super().__init__()
         self.db = db
         self.settings = settings
-        self._client = httpx.AsyncClient(
-            transport=transport,
-            follow_redirects=False,
-            # No proxy from the environment: a proxy resolves the name again itself,
-            # so the request would no longer go to the address that was checked.
-            trust_env=False,
-            timeout=httpx.Timeout(settings.webhook_timeout_seconds),
-            headers={
-                "content-type": "application/json",
-                "user-agent": f"msgboxx-webhooks/{__version__}",
-            },
-        )
+        self._client: aiohttp.ClientSession | None = None  # made inside the running loop
         self._tasks: dict[uuid.UUID, asyncio.Task[None]] = {}
+
+    def _session(self) -> aiohttp.ClientSession:
+        """The sender's one client: kept-alive connections, at most one per task at once.
+
+        aiohttp rather than httpx, as for the Graph API (channels/cloud_api): under
+        ten subscriptions httpx's connection pool was half of the sender's CPU.
+        """
+        if self._client is None or self._client.closed:
+            self._client = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=max(1, self.settings.webhook_concurrency)),
+                # Each attempt's time is bounded as a whole in ``attempt``.
+                timeout=aiohttp.ClientTimeout(total=None),
+                # No proxy from the environment: a proxy resolves the name again itself,
+                # so the request would no longer go to the address that was checked.
+                trust_env=False,
+                auto_decompress=False,
+                headers={
+                    "content-type": "application/json",
+                    "user-agent": f"msgboxx-webhooks/{__version__}",
+                },
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.close()
 
     def idle_seconds(self) -> float:
         return self.settings.webhook_poll_interval
@@ -115,7 +125,7 @@ class WebhookSender(RoundLoop):
             await self.rounds()
         finally:
             await self._drain()
-            await self._client.aclose()
+            await self.aclose()
 
     async def run_once(self) -> int:
         """Claim as many subscriptions as there are free slots; each runs in its own task."""
@@ -209,7 +219,7 @@ class WebhookSender(RoundLoop):
             error = f"refused: {exc.detail}"
         except TimeoutError:
             error = f"no answer within {limit:g}s"
-        except httpx.HTTPError as exc:
+        except aiohttp.ClientError as exc:
             error = f"{type(exc).__name__}: {exc}".rstrip(": ")
         latency_ms = round((time.perf_counter() - started) * 1000)
         if status_code is not None and not 200 <= status_code < 300:
@@ -223,25 +233,31 @@ class WebhookSender(RoundLoop):
 
         Never to the name itself: resolved again, it could lead somewhere else.
         """
+        session = self._session()
         for n, address in enumerate(target.addresses, start=1):
             url, host, extensions = target.via(address)
             try:
-                async with self._client.stream(
-                    "POST", url, content=content, headers=headers | host, extensions=extensions
+                async with session.post(
+                    yarl.URL(str(url), encoded=True),
+                    data=content,
+                    headers=headers | host,
+                    allow_redirects=False,
+                    # TLS (SNI and the certificate's name) for the host the customer gave.
+                    server_hostname=extensions.get("sni_hostname"),
                 ) as reply:
                     # Read the answer to its end, so that the connection goes back to
                     # the pool for the next delivery (closed unread, it is dropped and
                     # every POST paid a new connection); beyond a little, stop reading.
                     read = 0
-                    async for chunk in reply.aiter_raw():
+                    async for chunk in reply.content.iter_any():
                         read += len(chunk)
                         if read > ANSWER_READ_LIMIT:
                             break
-                    return reply.status_code
-            except httpx.ConnectError:
+                    return reply.status
+            except aiohttp.ClientConnectorError:
                 if n == len(target.addresses):
                     raise
-        raise httpx.ConnectError(f"{target.url.host} has no address")
+        raise aiohttp.ClientConnectionError(f"{target.url.host} has no address")
 
     async def _record_delivered(
         self, subscription_id: uuid.UUID, delivered: list[store.Delivered]
