@@ -7,7 +7,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-SECTIONS = ("ceiling", "latency", "e2e", "growth", "memory", "import", "campaign")
+SECTIONS = (
+    "ceiling",
+    "latency",
+    "e2e",
+    "webhooks",
+    "growth",
+    "memory",
+    "import",
+    "campaign",
+)
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/msgboxx_bench"
 
 
@@ -33,6 +42,8 @@ class Config:
     growth_sizes: tuple[int, ...]
     growth_samples: int
     import_rows: int
+    webhook_rate: float
+    webhook_seconds: float
     postgres_url: str
     sections: tuple[str, ...]
     out: Path
@@ -59,6 +70,8 @@ class Config:
             growth_sizes=tuple(int(s) for s in sizes.split(",") if s.strip()),
             growth_samples=_int("BENCH_GROWTH_SAMPLES", 15 if quick else 40),
             import_rows=_int("BENCH_IMPORT_ROWS", 100_000),
+            webhook_rate=_float("BENCH_WEBHOOK_RATE", 300),
+            webhook_seconds=_float("BENCH_WEBHOOK_SECONDS", 10 if quick else 30),
             postgres_url=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
             sections=sections,
             out=Path(os.environ.get("BENCH_OUT", str(ROOT / "results" / "latest.json"))),

@@ -22,6 +22,8 @@ import asyncio
 import os
 import resource
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,7 +46,7 @@ SUSTAINED = 0.99
 DRAIN_SECONDS = 300
 
 
-async def _window(stack: Stack, start: datetime, end: datetime) -> dict[str, Any]:
+async def messages_in(stack: Stack, start: datetime, end: datetime) -> dict[str, Any]:
     db = wiring.open_database(stack.settings)
     try:
         async with db.tx(write=False) as tx:
@@ -66,23 +68,23 @@ async def _window(stack: Stack, start: datetime, end: datetime) -> dict[str, Any
     return {"accepted": len(rows), "read": read, "pending": pending or 0, "lags": lags}
 
 
-def _lag(lags: list[float], fraction: float) -> float | None:
+def percentile_ms(lags: list[float], fraction: float) -> float | None:
     if not lags:
         return None
     return round(lags[min(len(lags) - 1, int(fraction * len(lags)))] * 1000, 1)
 
 
-def _drain(stack: Stack, *, timeout: float) -> None:
+def drain(stack: Stack, *, timeout: float) -> None:
     """Wait for any backlog to leave, so each step starts from an empty queue."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         now = utcnow()
-        if asyncio.run(_window(stack, now, now))["pending"] == 0:
+        if asyncio.run(messages_in(stack, now, now))["pending"] == 0:
             break
         time.sleep(1)
 
 
-def _cpu_now(stack: Stack) -> dict[str, float]:
+def cpu_now(stack: Stack) -> dict[str, float]:
     """CPU seconds used so far by each process of the stack, the load generator and the machine.
 
     The open-loop client is a child that has exited by the time it is read, so
@@ -100,10 +102,10 @@ def _cpu_now(stack: Stack) -> dict[str, float]:
     return used
 
 
-def _step(stack: Stack, bodies: Path, *, rate: float, seconds: float) -> dict[str, Any]:
+def step(stack: Stack, bodies: Path, *, rate: float, seconds: float) -> dict[str, Any]:
     now = utcnow()
-    queued_before = asyncio.run(_window(stack, now, now))["pending"]
-    cpu_before = _cpu_now(stack)
+    queued_before = asyncio.run(messages_in(stack, now, now))["pending"]
+    cpu_before = cpu_now(stack)
     start = utcnow()
     client = loadgen.open_loop(
         url=stack.base, rate=rate, seconds=seconds, token=stack.fixture.token, bodies=bodies
@@ -113,44 +115,54 @@ def _step(stack: Stack, bodies: Path, *, rate: float, seconds: float) -> dict[st
     # The step's whole cost on the machine, its reports included: what one
     # message takes of the two cores, by process (the profile-free half of
     # explaining how far end to end is from 1,000/s).
-    cpu_used = {name: used - cpu_before[name] for name, used in _cpu_now(stack).items()}
-    window = asyncio.run(_window(stack, start, end))
+    cpu_used = {name: used - cpu_before[name] for name, used in cpu_now(stack).items()}
+    found = asyncio.run(messages_in(stack, start, end))
     # Every message accepted, and on schedule: a server that falls behind makes the
     # client finish late, which spreads the same messages over a longer time.
     answered = client["ok"] >= 0.99 * rate * seconds and client["achievedRps"] >= 0.97 * rate
-    reached = window["read"] >= SUSTAINED * max(1, window["accepted"])
+    reached = found["read"] >= SUSTAINED * max(1, found["accepted"])
     seconds_run = (end - start).total_seconds()
-    step = {
+    result = {
         "offeredRps": rate,
         "sustained": answered and reached,
-        "acceptedPerSecond": round(window["accepted"] / seconds_run, 1),
-        "readPerSecond": round(window["read"] / seconds_run, 1),
-        "readFraction": round(window["read"] / max(1, window["accepted"]), 4),
+        "accepted": found["accepted"],
+        "acceptedPerSecond": round(found["accepted"] / seconds_run, 1),
+        "readPerSecond": round(found["read"] / seconds_run, 1),
+        "readFraction": round(found["read"] / max(1, found["accepted"]), 4),
         "pendingBefore": queued_before,
-        "pendingAfter": window["pending"],
-        "lagToSentMs": {"p50": _lag(window["lags"], 0.5), "p99": _lag(window["lags"], 0.99)},
+        "pendingAfter": found["pending"],
+        "startedAt": start.timestamp(),
+        "endedAt": end.timestamp(),
+        "lagToSentMs": {
+            "p50": percentile_ms(found["lags"], 0.5),
+            "p99": percentile_ms(found["lags"], 0.99),
+        },
         "cpuMsPerMessage": {
-            name: round(1000 * used / max(1, window["accepted"]), 2)
+            name: round(1000 * used / max(1, found["accepted"]), 2)
             for name, used in cpu_used.items()
         },
         "client": client,
     }
-    verdict = "sustained" if step["sustained"] else "NOT sustained"
-    cpu = ", ".join(f"{name} {ms:.2f}" for name, ms in step["cpuMsPerMessage"].items())
+    verdict = "sustained" if result["sustained"] else "NOT sustained"
+    cpu = ", ".join(f"{name} {ms:.2f}" for name, ms in result["cpuMsPerMessage"].items())
     print(
-        f"    {rate:.0f}/s offered: {step['readPerSecond']:.0f} read/s, {verdict}"
+        f"    {rate:.0f}/s offered: {result['readPerSecond']:.0f} read/s, {verdict}"
         f" (CPU ms per message: {cpu})",
         flush=True,
     )
-    return step
+    return result
 
 
-def _one(config: Config, workdir: Path, *, postgres: bool) -> dict[str, Any]:
-    store = "postgres" if postgres else "sqlite"
+@contextmanager
+def cloud_stack(workdir: Path, *, database_url: str | None = None) -> Iterator[tuple[Stack, Path]]:
+    """msgboxx sending to the Graph double in steady state, and the bodies to offer it.
+
+    On PostgreSQL as API and worker in separate processes, as it is scaled out.
+    """
     with running(
         workdir,
-        database_url=config.postgres_url if postgres else None,
-        separate_worker=postgres,
+        database_url=database_url,
+        separate_worker=database_url is not None,
         graph_double=True,
         contacts=STEADY_CUSTOMERS,
         env=STEADY_ENV,
@@ -160,15 +172,24 @@ def _one(config: Config, workdir: Path, *, postgres: bool) -> dict[str, Any]:
             account=stack.fixture.cloud_account,
             contacts=stack.fixture.cloud_contacts,
         )
+        yield stack, bodies
+
+
+def _one(config: Config, workdir: Path, *, postgres: bool) -> dict[str, Any]:
+    store = "postgres" if postgres else "sqlite"
+    with cloud_stack(workdir, database_url=config.postgres_url if postgres else None) as (
+        stack,
+        bodies,
+    ):
         step_seconds = 8.0 if config.quick else 20.0
         print(f"  e2e {store}: ladder of {step_seconds:.0f} s steps", flush=True)
         ladder: list[dict[str, Any]] = []
         sustained: list[float] = []
         for rate in LADDER:
-            step = _step(stack, bodies, rate=rate, seconds=step_seconds)
-            ladder.append(step)
-            _drain(stack, timeout=DRAIN_SECONDS)
-            if not step["sustained"]:
+            rung = step(stack, bodies, rate=rate, seconds=step_seconds)
+            ladder.append(rung)
+            drain(stack, timeout=DRAIN_SECONDS)
+            if not rung["sustained"]:
                 break
             sustained.append(rate)
         # Hold the highest rung for the full length; if it does not last, the next
@@ -177,8 +198,8 @@ def _one(config: Config, workdir: Path, *, postgres: bool) -> dict[str, Any]:
         final: dict[str, Any] = {}
         for held in reversed(sustained or [LADDER[0]]):
             print(f"  e2e {store}: holding {held}/s for {config.e2e_seconds:.0f} s", flush=True)
-            final = _step(stack, bodies, rate=held, seconds=config.e2e_seconds)
-            _drain(stack, timeout=DRAIN_SECONDS)
+            final = step(stack, bodies, rate=held, seconds=config.e2e_seconds)
+            drain(stack, timeout=DRAIN_SECONDS)
             if final["sustained"]:
                 break
         cpu = {name: round(p.cpu_seconds(), 1) for name, p in stack.processes.items()}

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,11 +83,19 @@ class Process:
                 self.popen.wait()
 
 
-def start(name: str, args: list[str], env: dict[str, str], log_dir: Path) -> Process:
+def start(
+    name: str,
+    args: list[str],
+    env: dict[str, str],
+    log_dir: Path,
+    *,
+    program: Sequence[str] = (MSGBOXX,),
+) -> Process:
+    """Start ``msgboxx args`` (or another ``program``), its output in ``log_dir/name.log``."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{name}.log"
     with log.open("w") as out:  # a file, not a pipe: a full pipe would stall the process
-        popen = subprocess.Popen([MSGBOXX, *args], env=env, stdout=out, stderr=subprocess.STDOUT)
+        popen = subprocess.Popen([*program, *args], env=env, stdout=out, stderr=subprocess.STDOUT)
     return Process(name, popen, log)
 
 

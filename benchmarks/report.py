@@ -10,6 +10,7 @@ TARGETS = {
     "growth": 2.0,
     "rss": 0.10,
     "importSeconds": 60.0,
+    "webhooks": 0.8,
 }
 # Over the floor (benchmarks/floor.py): the targets of the second speed round.
 FLOOR_TARGETS = {"whoami": 0.3, "post_message": 0.4}
@@ -137,7 +138,38 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                 )
             )
     out += _import_rows(results.get("import"))
+    out += _webhook_rows(results.get("webhooks"))
     return out
+
+
+def _webhook_rows(found: dict[str, Any] | None) -> list[tuple[str, str, str]]:
+    if not found:
+        return []
+    read, cpu, lag = found["readPerSecond"], found["cpuMsPerMessageThroughDrain"], found["lagMs"]
+    subscriptions = found["subscriptions"]
+    return [
+        (
+            f"Webhooks: read/s at {found['offeredRps']:.0f}/s, 0 / {subscriptions} subscriptions",
+            f"{read['without']:.0f} / {read['with']:.0f}",
+            "",
+        ),
+        (
+            "  ratio with / without (median of pairs)",
+            f"{found['ratio']:.2f}",
+            f"≥ 0.8: {_verdict(found['ratio'] >= TARGETS['webhooks'])}",
+        ),
+        (
+            "  deliveries/s while offered; every delivery arrived",
+            f"{found['deliveriesPerSecond']:.0f}; {'yes' if found['allArrived'] else 'NO'}",
+            "",
+        ),
+        ("  status change → delivery lag p50/p99 ms", f"{lag['p50']} / {lag['p99']}", ""),
+        (
+            "  CPU ms per message through the drain, with, " + " / ".join(cpu),
+            " / ".join(f"{item['with']:.2f}" for item in cpu.values()),
+            "without: " + " / ".join(f"{item['without']:.2f}" for item in cpu.values()),
+        ),
+    ]
 
 
 def _import_rows(imported: dict[str, Any] | None) -> list[tuple[str, str, str]]:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import campaign, ceiling, e2e, growth, imports, memory, report
+from benchmarks import campaign, ceiling, e2e, growth, imports, memory, report, webhooks
 from benchmarks.config import Config
 from benchmarks.stack import STEADY_CUSTOMERS, STEADY_ENV, running
 
@@ -66,6 +66,8 @@ def main() -> None:
                     results["latency"] = ceiling.latency(config, stack, ceiling_rps=rps)
         if "e2e" in config.sections:
             results["e2e"] = e2e.measure(config, workroot / "e2e")
+        if "webhooks" in config.sections:
+            results["webhooks"] = webhooks.measure(config, workroot / "webhooks")
         if "growth" in config.sections:
             results["growth"] = growth.measure(config, workroot / "growth")
         if "campaign" in config.sections:

@@ -94,6 +94,51 @@ async def test_delivery__5xx_is_retried_and_every_attempt_is_listed(tenant: Tena
     assert delivery["eventId"] == got[0].headers["webhook-id"]
 
 
+async def test_delivery__successes_before_a_failure_stay_delivered_and_the_rest_wait(
+    tenant: Tenant,
+) -> None:
+    """2xx attempts are written together; a failure writes them first and holds the line."""
+    up = asyncio.Event()
+    answered = 0
+
+    async def two_then_down(_path: str) -> int:
+        nonlocal answered
+        answered += 1
+        return 204 if answered <= 2 or up.is_set() else 503
+
+    receiver = await Receiver(behaviour=two_then_down).start()
+    try:
+        hook = await subscribe(tenant, receiver.url(), ["contact.created"])
+        contact_ids = [await tenant.contact(inbound=False) for _ in range(4)]
+        await receiver.wait_for(lambda r: len(r) >= 4)  # the third tried at least twice
+        oldest_first = list(reversed(await deliveries(tenant, hook["webhookId"])))
+        assert [d["status"] for d in oldest_first] == [
+            "Delivered",
+            "Delivered",
+            "Pending",
+            "Pending",
+        ]
+        assert [[a["statusCode"] for a in d["attempts"]] for d in oldest_first[:2]] == [[204]] * 2
+        assert {a["statusCode"] for a in oldest_first[2]["attempts"]} == {503}
+        assert oldest_first[3]["attempts"] == []
+
+        up.set()
+
+        async def all_delivered() -> bool:
+            items = await deliveries(tenant, hook["webhookId"])
+            return all(d["status"] == "Delivered" for d in items)
+
+        await eventually(all_delivered)
+    finally:
+        await receiver.stop()
+    oldest_first = list(reversed(await deliveries(tenant, hook["webhookId"])))
+    assert [d["event"]["data"]["contactId"] for d in oldest_first] == contact_ids
+    assert oldest_first[2]["attempts"][-1]["statusCode"] == 204
+    assert [a["statusCode"] for a in oldest_first[3]["attempts"]] == [204]
+    got = [verify(hook["secret"], r)["data"]["contactId"] for r in receiver.received]
+    assert got[:2] == contact_ids[:2] and got[-2:] == contact_ids[2:]  # in order
+
+
 async def test_delivery__410_gone_unsubscribes(tenant: Tenant) -> None:
     async def gone(_path: str) -> int:
         return 410
@@ -219,7 +264,7 @@ async def test_delivery__a_name_rebound_to_loopback_after_the_check_is_not_reach
             body="{}",
         )
     finally:
-        await sender._client.aclose()
+        await sender.aclose()
     assert receiver.received == []
     assert attempt.status_code is None and attempt.error is not None
     assert given == ["93.184.215.14"]  # resolved once, for the check
@@ -239,7 +284,7 @@ async def test_delivery__a_pinned_connection_keeps_the_host_name(
             body="{}",
         )
     finally:
-        await sender._client.aclose()
+        await sender.aclose()
     assert attempt.ok, attempt
     [request] = receiver.received
     assert request.headers["host"] == f"hooks.example:{receiver.port}"
@@ -265,7 +310,7 @@ async def test_delivery__a_proxy_named_in_the_environment_is_not_used(
                 body="{}",
             )
         finally:
-            await sender._client.aclose()
+            await sender.aclose()
     finally:
         await proxy.stop()
     assert attempt.ok, attempt

@@ -4,9 +4,12 @@ Runs beside the message dispatcher (in ``msgboxx serve`` and ``msgboxx worker``)
 never on the request path. The unit of work is a subscription, claimed with a
 lease like ``dispatch.claims``: one sender at a time works a subscription, in
 the order its events happened, while other subscriptions run concurrently in
-their own tasks, so a slow receiver only ever delays itself. Every attempt is
-recorded in its own transaction before the next one starts; a sender that dies
-leaves a lease that runs out, and the delivery is sent again (at least once).
+their own tasks, so a slow receiver only ever delays itself. A failed attempt
+is recorded, with the successful ones before it, before anything else of its
+subscription goes; a run of successful attempts is recorded in one transaction
+at the latest a second after its first (one transaction per attempt cost more
+than the POST). A sender that dies leaves a lease that runs out, and the
+deliveries it had not recorded are sent again (at least once, still in order).
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-import httpx
+import aiohttp
+import yarl
 
 from msgboxx import __version__
 from msgboxx.core import backoff
@@ -31,6 +35,11 @@ from msgboxx.webhooks import signing, store, targets
 from msgboxx.webhooks.models import DeliveryStatus
 
 log = logging.getLogger(__name__)
+
+# A receiver's answer is read up to this much (bytes); its body means nothing to us.
+ANSWER_READ_LIMIT = 64 * 1024
+# 2xx attempts are written together, at the latest this long after the first of them.
+RECORD_AFTER = timedelta(seconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,29 +83,38 @@ def outcome(
 class WebhookSender(RoundLoop):
     name = "webhooks"
 
-    def __init__(
-        self,
-        db: Database,
-        settings: Settings,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
+    def __init__(self, db: Database, settings: Settings) -> None:
         super().__init__()
         self.db = db
         self.settings = settings
-        self._client = httpx.AsyncClient(
-            transport=transport,
-            follow_redirects=False,
-            # No proxy from the environment: a proxy resolves the name again itself,
-            # so the request would no longer go to the address that was checked.
-            trust_env=False,
-            timeout=httpx.Timeout(settings.webhook_timeout_seconds),
-            headers={
-                "content-type": "application/json",
-                "user-agent": f"msgboxx-webhooks/{__version__}",
-            },
-        )
+        self._client: aiohttp.ClientSession | None = None  # made inside the running loop
         self._tasks: dict[uuid.UUID, asyncio.Task[None]] = {}
+
+    def _session(self) -> aiohttp.ClientSession:
+        """The sender's one client: kept-alive connections, at most one per task at once.
+
+        aiohttp rather than httpx, as for the Graph API (channels/cloud_api): under
+        ten subscriptions httpx's connection pool was half of the sender's CPU.
+        """
+        if self._client is None or self._client.closed:
+            self._client = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=max(1, self.settings.webhook_concurrency)),
+                # Each attempt's time is bounded as a whole in ``attempt``.
+                timeout=aiohttp.ClientTimeout(total=None),
+                # No proxy from the environment: a proxy resolves the name again itself,
+                # so the request would no longer go to the address that was checked.
+                trust_env=False,
+                auto_decompress=False,
+                headers={
+                    "content-type": "application/json",
+                    "user-agent": f"msgboxx-webhooks/{__version__}",
+                },
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.close()
 
     def idle_seconds(self) -> float:
         return self.settings.webhook_poll_interval
@@ -107,7 +125,7 @@ class WebhookSender(RoundLoop):
             await self.rounds()
         finally:
             await self._drain()
-            await self._client.aclose()
+            await self.aclose()
 
     async def run_once(self) -> int:
         """Claim as many subscriptions as there are free slots; each runs in its own task."""
@@ -161,12 +179,27 @@ class WebhookSender(RoundLoop):
         if found is None:
             return
         target, secret, rows = found
+        # 2xx attempts not yet written: a run of them is written in one transaction
+        # (one per attempt cost more than the POST), at the latest after
+        # RECORD_AFTER_SECONDS and always before a failure or the next claim. A
+        # sender that dies first sends them again: still at least once, in order.
+        delivered: list[store.Delivered] = []
         for delivery_id, event_id, body in rows:
             if self._stopping or time.monotonic() - started > budget:
-                return  # the lease must outlive the work; the rest goes next round
+                break  # the lease must outlive the work; the rest goes next round
             attempt = await self.attempt(target, secret=secret, event_id=event_id, body=body)
-            if not await self._record(subscription_id, delivery_id, attempt):
+            if not attempt.ok:
+                await self._record(subscription_id, delivery_id, attempt, delivered=delivered)
                 return
+            assert attempt.status_code is not None  # ok means a 2xx
+            delivered.append(
+                store.Delivered(delivery_id, utcnow(), attempt.status_code, attempt.latency_ms)
+            )
+            if delivered[-1].at - delivered[0].at >= RECORD_AFTER:
+                if not await self._record_delivered(subscription_id, delivered):
+                    return
+                delivered = []
+        await self._record_delivered(subscription_id, delivered)
 
     async def attempt(self, target: str, *, secret: str, event_id: str, body: str) -> Attempt:
         """POST one signed event; never raises, whatever the receiver does."""
@@ -186,7 +219,7 @@ class WebhookSender(RoundLoop):
             error = f"refused: {exc.detail}"
         except TimeoutError:
             error = f"no answer within {limit:g}s"
-        except httpx.HTTPError as exc:
+        except aiohttp.ClientError as exc:
             error = f"{type(exc).__name__}: {exc}".rstrip(": ")
         latency_ms = round((time.perf_counter() - started) * 1000)
         if status_code is not None and not 200 <= status_code < 300:
@@ -200,29 +233,64 @@ class WebhookSender(RoundLoop):
 
         Never to the name itself: resolved again, it could lead somewhere else.
         """
+        session = self._session()
         for n, address in enumerate(target.addresses, start=1):
             url, host, extensions = target.via(address)
             try:
-                async with self._client.stream(
-                    "POST", url, content=content, headers=headers | host, extensions=extensions
+                async with session.post(
+                    yarl.URL(str(url), encoded=True),
+                    data=content,
+                    headers=headers | host,
+                    allow_redirects=False,
+                    # TLS (SNI and the certificate's name) for the host the customer gave.
+                    server_hostname=extensions.get("sni_hostname"),
                 ) as reply:
-                    return reply.status_code
-            except httpx.ConnectError:
+                    # Read the answer to its end, so that the connection goes back to
+                    # the pool for the next delivery (closed unread, it is dropped and
+                    # every POST paid a new connection); beyond a little, stop reading.
+                    read = 0
+                    async for chunk in reply.content.iter_any():
+                        read += len(chunk)
+                        if read > ANSWER_READ_LIMIT:
+                            break
+                    return reply.status
+            except aiohttp.ClientConnectorError:
                 if n == len(target.addresses):
                     raise
-        raise httpx.ConnectError(f"{target.url.host} has no address")
+        raise aiohttp.ClientConnectionError(f"{target.url.host} has no address")
+
+    async def _record_delivered(
+        self, subscription_id: uuid.UUID, delivered: list[store.Delivered]
+    ) -> bool:
+        """Write a run of 2xx attempts; True when the next may go."""
+        if not delivered:
+            return True
+        async with self.db.tx(write=True) as tx:
+            subscription = await store.subscription(tx, subscription_id)
+            if subscription is None:
+                return False  # unsubscribed meanwhile: its deliveries went with it
+            await store.record_delivered(tx, subscription, delivered)
+            # Our lease ran out and another sender has it: it sends the next.
+            ours = subscription.lease_owner == self.owner
+            await tx.commit()
+            return ours
 
     async def _record(
-        self, subscription_id: uuid.UUID, delivery_id: uuid.UUID, attempt: Attempt
-    ) -> bool:
-        """Write one attempt and what follows from it; True when the next may go."""
+        self,
+        subscription_id: uuid.UUID,
+        delivery_id: uuid.UUID,
+        attempt: Attempt,
+        *,
+        delivered: list[store.Delivered],
+    ) -> None:
+        """Write a failed attempt, after the 2xx ones before it, and what follows from it."""
         now = utcnow()
         async with self.db.tx(write=True) as tx:
             found = await store.attempted(
                 tx, subscription_id=subscription_id, delivery_id=delivery_id
             )
             if found is None:
-                return False  # unsubscribed meanwhile
+                return  # unsubscribed meanwhile
             subscription, delivery = found
             if attempt.gone:
                 log.info(
@@ -231,7 +299,8 @@ class WebhookSender(RoundLoop):
                 )
                 await store.delete(tx, subscription)  # its deliveries and attempts go with it
                 await tx.commit()
-                return False
+                return
+            await store.record_delivered(tx, subscription, delivered)
             status, retry_at = outcome(
                 attempt,
                 attempts=delivery.attempt_count + 1,
@@ -249,7 +318,4 @@ class WebhookSender(RoundLoop):
                 status=status,
                 retry_at=None if retry_at is None else now + retry_at,
             )
-            # Our lease ran out and another sender has it: it sends the next.
-            ours = subscription.lease_owner == self.owner
             await tx.commit()
-            return retry_at is None and ours

@@ -7,12 +7,26 @@ else that reads or changes these tables, the API's and the sender's, is here.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, func, literal_column, or_, select, update
+from sqlalchemy import (
+    Select,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 
 from msgboxx.core.wire import PageRequest
+from msgboxx.db import UTCDateTime, new_id
 from msgboxx.db.paging import fetch_page
 from msgboxx.db.tx import Tx
 from msgboxx.webhooks.models import (
@@ -206,6 +220,10 @@ async def pending(
     return subscription.target_url, subscription.secret, deliveries
 
 
+async def subscription(tx: Tx, subscription_id: uuid.UUID) -> WebhookSubscription | None:
+    return await tx.session.get(WebhookSubscription, subscription_id)
+
+
 async def attempted(
     tx: Tx, *, subscription_id: uuid.UUID, delivery_id: uuid.UUID
 ) -> tuple[WebhookSubscription, WebhookDelivery] | None:
@@ -246,4 +264,57 @@ async def record_attempt(
         if status is DeliveryStatus.delivered:
             delivery.delivered_at = at
     subscription.retry_at = retry_at
+    await tx.session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """A 2xx attempt the sender has made and not yet written."""
+
+    delivery_id: uuid.UUID
+    at: datetime
+    status_code: int
+    latency_ms: int
+
+
+# Tables, not classes: each is one statement run for many rows at once (executemany).
+_ATTEMPTS = cast(Table, WebhookAttempt.__table__)
+_DELIVERIES = cast(Table, WebhookDelivery.__table__)
+# Bound names unlike the columns': SQLAlchemy keeps those for the SET clause itself.
+_MARK_DELIVERED = (
+    update(_DELIVERIES)
+    .where(_DELIVERIES.c.id == bindparam("delivered_id"))
+    .values(
+        status=DeliveryStatus.delivered.value,
+        delivered_at=bindparam("delivered_on", type_=UTCDateTime),
+        attempt_count=_DELIVERIES.c.attempt_count + 1,
+    )
+)
+
+
+async def record_delivered(
+    tx: Tx, subscription: WebhookSubscription, delivered: Sequence[Delivered]
+) -> None:
+    """Successful attempts in two statements however many there are: their log rows,
+    and their deliveries marked delivered; the subscription no longer backs off."""
+    if not delivered:
+        return
+    await tx.session.execute(
+        insert(_ATTEMPTS),
+        [
+            {
+                "id": new_id(),
+                "delivery_id": d.delivery_id,
+                "attempted_at": d.at,
+                "status_code": d.status_code,
+                "latency_ms": d.latency_ms,
+                "error": None,
+            }
+            for d in delivered
+        ],
+    )
+    await tx.session.execute(
+        _MARK_DELIVERED, [{"delivered_id": d.delivery_id, "delivered_on": d.at} for d in delivered]
+    )
+    subscription.retry_at = None
     await tx.session.flush()
