@@ -71,8 +71,10 @@ def _histogram(stack: Stack) -> tuple[float, float]:
 
 
 def _innermost(where: str) -> str:
-    """The deepest frame of msgboxx's own code in a stack, else the deepest frame."""
+    """The deepest frame of msgboxx's own code in a stack, and the deepest frame of all."""
     frames = [row.strip() for row in where.splitlines() if row.strip().startswith("File ")]
     ours = [frame for frame in frames if "/msgboxx/" in frame]
-    chosen = (ours or frames or [""])[-1]
-    return chosen.split("/src/", 1)[-1][:200]
+    chosen = [(ours or [""])[-1], (frames or [""])[-1]]
+    return " ... ".join(
+        frame.split("/site-packages/", 1)[-1].split("/src/", 1)[-1][:160] for frame in chosen
+    )

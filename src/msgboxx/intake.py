@@ -7,10 +7,11 @@ provider's id), so a batch delivered twice changes nothing the second time.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from msgboxx.accounts import service as accounts
@@ -298,9 +299,28 @@ async def _capability(
     return True
 
 
+# Events applied in one transaction at most, by a channel reporting on its own work.
+# On the embedded default a transaction's statements run on the event loop's thread,
+# and 1,000 reports (a batch after a burst of sends, or resumed after a restart)
+# held the loop, and every request behind it, for 100-200 ms at once (the stall
+# watch's stacks, docs/benchmarks.md).
+EVENTS_PER_TRANSACTION = 200
+
+
 async def apply_batch(db: Database, events: Sequence[ChannelEvent]) -> IntakeResult:
-    """Apply events in a transaction of their own and commit."""
-    async with db.tx(write=True) as tx:
-        result = await apply(tx, events)
-        await tx.commit()
-        return result
+    """Apply events in order, in transactions of their own of a few hundred, each committed.
+
+    Between two transactions the requests that arrived meanwhile go first. A
+    crash between them leaves the rest unapplied, as if they had not arrived yet:
+    the channel reports them again (statuses only ever move forward).
+    """
+    total = IntakeResult()
+    for start in range(0, len(events), EVENTS_PER_TRANSACTION):
+        if start:
+            await asyncio.sleep(0)
+        async with db.tx(write=True) as tx:
+            result = await apply(tx, events[start : start + EVENTS_PER_TRANSACTION])
+            await tx.commit()
+        for field in fields(IntakeResult):
+            setattr(total, field.name, getattr(total, field.name) + getattr(result, field.name))
+    return total

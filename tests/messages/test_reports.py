@@ -164,3 +164,23 @@ async def test_inbound__an_old_provider_timestamp_does_not_shorten_the_window(
         json={"apiAccountId": tenant.account_id, "contactId": contact_id, "message": "Still open"},
     )
     assert reply.status_code == 201
+
+
+async def test_status__a_batch_larger_than_one_transaction_is_applied_whole_and_in_order(
+    tenant: Tenant,
+) -> None:
+    message_id, wamid = await sent_message(tenant)
+    async with tenant.server.db.tx(write=True) as tx:
+        message = await tx.session.get(Message, uuid.UUID(message_id))
+        assert message is not None
+        message.status, message.delivered_at, message.read_at = "Sent", None, None
+        await tx.commit()
+    size = intake.EVENTS_PER_TRANSACTION * 2 + 50
+    events = [StatusReport(wamid, MessageStatus.sent, utcnow()) for _ in range(size)]
+    # In the third transaction: Delivered, then Read; then late reports again.
+    events[-20] = StatusReport(wamid, MessageStatus.delivered, utcnow() + timedelta(seconds=1))
+    events[-10] = StatusReport(wamid, MessageStatus.read, utcnow() + timedelta(seconds=2))
+    result = await report(tenant.server, *events)
+    assert result.statuses_applied == 2 and result.ignored == size - 2
+    body = (await tenant.api.get(f"/message/{message_id}")).json()
+    assert body["status"] == "Read" and body["deliveredAt"] < body["readAt"]
