@@ -28,6 +28,15 @@ async def sent_message(tenant: Tenant) -> tuple[str, str]:
         return message_id, message.provider_message_id
 
 
+async def back_to_sent(tenant: Tenant, message_id: str) -> None:
+    """The message as it was before the network reported it delivered and read."""
+    async with tenant.server.db.tx(write=True) as tx:
+        message = await tx.session.get(Message, uuid.UUID(message_id))
+        assert message is not None
+        message.status, message.delivered_at, message.read_at = "Sent", None, None
+        await tx.commit()
+
+
 async def report(server: Server, *events: StatusReport | InboundText) -> intake.IntakeResult:
     return await intake.apply_batch(server.db, events)
 
@@ -48,11 +57,7 @@ async def test_status__late_and_repeated_reports_change_nothing(tenant: Tenant) 
 
 async def test_status__read_first_implies_sent_and_delivered(tenant: Tenant) -> None:
     message_id, wamid = await sent_message(tenant)
-    async with tenant.server.db.tx(write=True) as tx:
-        message = await tx.session.get(Message, uuid.UUID(message_id))
-        assert message is not None
-        message.status, message.delivered_at, message.read_at = "Sent", None, None
-        await tx.commit()
+    await back_to_sent(tenant, message_id)
     read_at = utcnow()
     await report(tenant.server, StatusReport(wamid, MessageStatus.read, read_at))
     await report(tenant.server, StatusReport(wamid, MessageStatus.delivered, utcnow()))
@@ -63,11 +68,7 @@ async def test_status__read_first_implies_sent_and_delivered(tenant: Tenant) -> 
 
 async def test_status__failed_carries_its_reason_and_is_final(tenant: Tenant) -> None:
     message_id, wamid = await sent_message(tenant)
-    async with tenant.server.db.tx(write=True) as tx:
-        message = await tx.session.get(Message, uuid.UUID(message_id))
-        assert message is not None
-        message.status, message.delivered_at, message.read_at = "Sent", None, None
-        await tx.commit()
+    await back_to_sent(tenant, message_id)
     await report(
         tenant.server,
         StatusReport(wamid, MessageStatus.failed, utcnow(), "131026 Message undeliverable"),
@@ -170,11 +171,7 @@ async def test_status__a_batch_larger_than_one_transaction_is_applied_whole_and_
     tenant: Tenant,
 ) -> None:
     message_id, wamid = await sent_message(tenant)
-    async with tenant.server.db.tx(write=True) as tx:
-        message = await tx.session.get(Message, uuid.UUID(message_id))
-        assert message is not None
-        message.status, message.delivered_at, message.read_at = "Sent", None, None
-        await tx.commit()
+    await back_to_sent(tenant, message_id)
     size = intake.EVENTS_PER_TRANSACTION * 2 + 50
     events = [StatusReport(wamid, MessageStatus.sent, utcnow()) for _ in range(size)]
     # In the third transaction: Delivered, then Read; then late reports again.
