@@ -49,6 +49,9 @@ def test_settings(data_dir: Path, **overrides: Any) -> Settings:
         "webhook_poll_interval": 0.05,
         "webhook_backoff_base": 0.05,
         "webhook_backoff_max": 0.3,
+        # In-process servers run on the tests' own loop, which stands still between
+        # tests: a watch would report those pauses (tests/observability tests it).
+        "stall_report_ms": 0,
     }
     database_url = os.environ.get("MSGBOXX_TEST_DATABASE_URL")
     if database_url:
