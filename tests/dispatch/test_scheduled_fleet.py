@@ -16,11 +16,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from msgboxx import wiring
 from msgboxx.contacts.models import Contact
 from msgboxx.db import Database, utcnow
+from msgboxx.db.engine import OUTBOUND_CHANNEL
 from msgboxx.messages import service as messages
 from msgboxx.messages.models import Message
 from tests import postgres
@@ -59,6 +60,9 @@ async def customers(db: Database, number: Number, count: int) -> list[uuid.UUID]
         await tx.session.execute(
             update(Contact).where(Contact.id.in_(contact_ids)).values(last_inbound_at=utcnow())
         )
+        # The first messages were queued in bulk, with no wake-up: wake the idle workers
+        # as an accept does (its insert's pg_notify), or they wait out their minute.
+        await tx.session.execute(select(func.pg_notify(OUTBOUND_CHANNEL, "")))
         await tx.commit()
     return [contact_id for contact_id in contact_ids if contact_id is not None]
 
