@@ -202,6 +202,7 @@ def _one(config: Config, workdir: Path, *, postgres: bool) -> dict[str, Any]:
             drain(stack, timeout=DRAIN_SECONDS)
             if final["sustained"]:
                 break
+        overload = _overload(stack, bodies, config=config, sustained=sustained)
         cpu = {name: round(p.cpu_seconds(), 1) for name, p in stack.processes.items()}
     return {
         "readPerSecond": final["readPerSecond"] if final["sustained"] else 0.0,
@@ -209,8 +210,27 @@ def _one(config: Config, workdir: Path, *, postgres: bool) -> dict[str, Any]:
         "heldSeconds": config.e2e_seconds,
         "held": final,
         "ladder": ladder,
+        "overload": overload,
         "cpuSecondsByProcess": cpu,
     }
+
+
+def _overload(
+    stack: Stack, bodies: Path, *, config: Config, sustained: list[float]
+) -> dict[str, Any]:
+    """The first rate the ladder did not sustain, offered for the full length.
+
+    What a flood above the limit does: with back-pressure the accepts slow to the
+    rate sending carries (the client finishes late, Read keeps up with what was
+    accepted, nothing piles up); without it, accepts take the loop and sending
+    falls behind for as long as the flood lasts.
+    """
+    above = [rate for rate in LADDER if rate not in sustained]
+    rate = above[0] if above else LADDER[-1] * 1.25
+    print(f"  e2e: offering {rate:.0f}/s, above the limit, for {config.e2e_seconds:.0f} s")
+    result = step(stack, bodies, rate=rate, seconds=config.e2e_seconds)
+    drain(stack, timeout=DRAIN_SECONDS)
+    return result
 
 
 def measure(config: Config, workdir: Path) -> dict[str, Any]:

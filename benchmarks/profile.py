@@ -1,6 +1,11 @@
 """Profile the server under saturating load with py-spy, and name where the time goes.
 
     python -m benchmarks.profile post_message [seconds]
+    python -m benchmarks.profile e2e [seconds] [rate]
+
+``e2e`` profiles the embedded server while it carries messages to Read through
+the Graph API double at a fixed rate (open loop, as the bench's e2e section
+offers them): accepts, sending and reports together, as a number's traffic is.
 
 Writes ``results/profile-<endpoint>.txt`` (collapsed stacks, for flame graph tools)
 and prints the functions holding the most samples, inclusive and exclusive.
@@ -13,10 +18,12 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from benchmarks import fixtures, loadgen
 from benchmarks.config import ROOT
+from benchmarks.e2e import cloud_stack
 from benchmarks.stack import running
 
 PY_SPY = str(Path(sys.executable).with_name("py-spy"))
@@ -49,6 +56,12 @@ def main() -> None:
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 15
     out = ROOT / "results" / f"profile-{endpoint}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
+    if endpoint == "e2e":
+        rate = float(sys.argv[3]) if len(sys.argv) > 3 else 800
+        _profile_e2e(out, seconds=seconds, rate=rate)
+        print(summarise(out))
+        print(f"collapsed stacks: {out}")
+        return
     with tempfile.TemporaryDirectory() as tmp, running(Path(tmp)) as stack:
         fixture = stack.fixture
         env = {"BENCH_TOKEN": fixture.token}
@@ -80,28 +93,50 @@ def main() -> None:
             kwargs={"seconds": seconds + 2, "connections": 32, "env": env},
         )
         load.start()
-        subprocess.run(
-            [
-                PY_SPY,
-                "record",
-                "--pid",
-                str(stack.server.pid),
-                "--duration",
-                str(int(seconds)),
-                "--rate",
-                "200",
-                "--format",
-                "raw",
-                "--output",
-                str(out),
-                "--nonblocking",
-            ],
-            check=True,
-            capture_output=True,
-        )
+        _record(stack.server.pid, out, seconds=seconds)
         load.join()
     print(summarise(out))
     print(f"collapsed stacks: {out}")
+
+
+def _record(pid: int, out: Path, *, seconds: float) -> None:
+    subprocess.run(
+        [
+            PY_SPY,
+            "record",
+            "--pid",
+            str(pid),
+            "--duration",
+            str(int(seconds)),
+            "--rate",
+            "200",
+            "--format",
+            "raw",
+            "--output",
+            str(out),
+            "--nonblocking",
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+def _profile_e2e(out: Path, *, seconds: float, rate: float) -> None:
+    with tempfile.TemporaryDirectory() as tmp, cloud_stack(Path(tmp)) as (stack, bodies):
+        load = threading.Thread(
+            target=loadgen.open_loop,
+            kwargs={
+                "url": stack.base,
+                "rate": rate,
+                "seconds": seconds + 4,
+                "token": stack.fixture.token,
+                "bodies": bodies,
+            },
+        )
+        load.start()
+        time.sleep(2)  # past the first second's compilations
+        _record(stack.server.pid, out, seconds=seconds)
+        load.join()
 
 
 if __name__ == "__main__":

@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     )
                 app.state.dispatcher = background.dispatcher if background else None
                 app.state.webhook_sender = background.sender if background else None
+                app.state.backpressure = background.dispatcher.backpressure if background else None
                 yield
         finally:
             restore_signals()

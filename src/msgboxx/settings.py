@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     dispatch_max_attempts: int = 8
     dispatch_backoff_base: float = 1.0
     dispatch_backoff_max: float = 300.0
+    # While the dispatcher of this process leaves due messages behind, an accept
+    # waits for its next claim up to this long (core.backpressure); 0: never waits.
+    accept_wait_for_sending_seconds: float = Field(default=1.0, ge=0, le=30)
 
     # Campaigns. WhatsApp's messaging tier of an organisation that has none set (250, 2000,
     # 10000, 100000 or unlimited): unique customers reached outside their window per 24 h.

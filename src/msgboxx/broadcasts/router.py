@@ -11,7 +11,7 @@ from msgboxx.broadcasts import service
 from msgboxx.broadcasts.schemas import BroadcastCreate, BroadcastOut
 from msgboxx.core.wire import Envelope, envelope
 from msgboxx.observability import metrics
-from msgboxx.web import openapi
+from msgboxx.web import deps, openapi
 from msgboxx.web.deps import CurrentUser, FromDate, Page, UnitOfWork
 from msgboxx.web.routing import AliasedRouter
 from msgboxx.web.writes import commit_and_answer
@@ -41,6 +41,8 @@ router = AliasedRouter(singular="/broadcast", plural="/broadcasts", tags=["Broad
 async def send_broadcast(
     body: BroadcastCreate, request: Request, tx: UnitOfWork, user: CurrentUser
 ) -> Response:
+    await deps.sending_turn(request)
+
     async def produce() -> BroadcastOut:
         sent = await service.send(
             tx,

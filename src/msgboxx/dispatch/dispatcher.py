@@ -22,6 +22,7 @@ import logging
 from datetime import datetime, timedelta
 
 from msgboxx.channels.registry import ChannelRegistry
+from msgboxx.core.backpressure import Backpressure
 from msgboxx.core.loop import RoundLoop
 from msgboxx.db import Database, utcnow
 from msgboxx.dispatch import claims, identity, template_sync, wakeup
@@ -82,6 +83,8 @@ class Dispatcher(RoundLoop):
         self._taken_back = False
         # Once after start: the sandbox's reports still owed for earlier hand-offs.
         self._resumed = False
+        # Told every claim: the accepts of this process wait while sending is behind.
+        self.backpressure = Backpressure(max_wait=settings.accept_wait_for_sending_seconds)
 
     async def run(self) -> None:
         self._slot = identity.take(self.settings.data_dir)
@@ -94,6 +97,7 @@ class Dispatcher(RoundLoop):
         try:
             await self.rounds()
         finally:
+            self.backpressure.release()
             # Let the batches already handed to the network finish and be recorded.
             await asyncio.gather(*self._batches, return_exceptions=True)
             if listener is not None:
@@ -153,16 +157,19 @@ class Dispatcher(RoundLoop):
             return 0
         now = utcnow()
         lease = timedelta(seconds=self.settings.dispatch_lease_seconds)
+        limit = min(self.settings.dispatch_batch_size, room)
         async with self.db.tx(write=True) as tx:
             claim = await claims.claim_messages(
                 tx,
                 owner=self.owner,
                 now=now,
                 lease=lease,
-                limit=min(self.settings.dispatch_batch_size, room),
+                limit=limit,
                 pacing=self.pacing,
             )
             await tx.commit()
+        # A claim as large as it could be left due messages for the next.
+        self.backpressure.claimed(len(claim.message_ids), behind=len(claim.message_ids) >= limit)
         self._paced_for = claim.retry_in
         self._next_due_at = claim.next_due_at
         if not claim.message_ids:

@@ -51,6 +51,7 @@ async def send_message(
     (Extension) ``media`` sends an uploaded file (``mediaId`` from ``POST /media``)
     or a ``url`` this server fetches, checks and stores before answering.
     """
+    await deps.sending_turn(request)
     fetching = None
     if body.media is not None and body.media.url is not None:
         settings = deps.settings(request)

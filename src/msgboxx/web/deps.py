@@ -14,6 +14,7 @@ from fastapi import Depends, Query, Request
 
 from msgboxx.auth import service as auth
 from msgboxx.auth.principals import Principals
+from msgboxx.core.backpressure import Backpressure
 from msgboxx.core.errors import Unauthorized
 from msgboxx.core.wire import DateOrInstant, PageRequest, as_utc
 from msgboxx.db import Database
@@ -94,6 +95,16 @@ async def principal(request: Request) -> auth.Principal:
 
 
 CurrentUser = Annotated[auth.Principal, Depends(principal)]
+
+
+async def sending_turn(request: Request) -> None:
+    """Before an accept: wait while this process's dispatcher is behind (core.backpressure).
+
+    A process that does not send (the API beside ``msgboxx worker`` processes) has none.
+    """
+    backpressure: Backpressure | None = request.app.state.backpressure
+    if backpressure is not None:
+        await backpressure.accept_turn()
 
 
 def media_store(request: Request) -> MediaStore:
