@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 TARGETS = {
+    # End to end to Read, per store (issue 22: PostgreSQL's on this 2-core machine).
     "e2e": 1000.0,
+    "e2ePostgres": 600.0,
     "p99": 25.0,
     "growth": 2.0,
     "rss": 0.10,
@@ -84,11 +86,12 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                 out.append((f"End to end ({store})", "failed", item["error"][:60]))
                 continue
             lag = item["held"]["lagToSentMs"]
+            target = TARGETS["e2ePostgres" if store == "postgres" else "e2e"]
             out.append(
                 (
                     f"End to end to Read ({store}), msg/s held {item['heldSeconds']:.0f} s",
                     f"{item['readPerSecond']:.0f}",
-                    f"≥ 1000: {_verdict(item['readPerSecond'] >= TARGETS['e2e'])}",
+                    f"≥ {target:.0f}: {_verdict(item['readPerSecond'] >= target)}",
                 )
             )
             out.append(
@@ -104,7 +107,19 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                     (
                         "  CPU ms per message, " + " / ".join(cpu),
                         " / ".join(f"{ms:.2f}" for ms in cpu.values()),
-                        f"1000/s on 2 cores: ≤ 2.00 in all ({cpu.get('machine', 0):.2f})",
+                        f"{target:.0f}/s on 2 cores: ≤ {2000 / target:.2f} in all"
+                        f" ({cpu.get('machine', 0):.2f})",
+                    )
+                )
+            flood = item.get("overload")
+            if flood:  # above the limit: accepts slowed to sending's pace, or a queue growing
+                out.append(
+                    (
+                        f"  {flood['offeredRps']:.0f}/s offered: accepted / read msg/s,"
+                        " queued 5 s after",
+                        f"{flood['acceptedPerSecond']:.0f} / {flood['readPerSecond']:.0f},"
+                        f" {flood['pendingAfter']}",
+                        "read keeps up with accepted",
                     )
                 )
     growth = results.get("growth")
