@@ -37,7 +37,7 @@ from msgboxx import wiring
 from msgboxx.db import utcnow
 from msgboxx.messages.models import Message
 
-LADDER = (100, 150, 200, 250, 300, 400, 500, 600, 800, 1000)
+LADDER = (100, 150, 200, 250, 300, 400, 500, 600, 700, 800, 900, 1000)
 READ_WITHIN = 5.0  # seconds after a step ends for its messages to reach Read
 SUSTAINED = 0.99
 # A rung that was not sustained can leave a queue of tens of thousands; the next

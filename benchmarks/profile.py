@@ -2,10 +2,13 @@
 
     python -m benchmarks.profile post_message [seconds]
     python -m benchmarks.profile e2e [seconds] [rate]
+    python -m benchmarks.profile e2e_postgres [seconds] [rate]
 
 ``e2e`` profiles the embedded server while it carries messages to Read through
 the Graph API double at a fixed rate (open loop, as the bench's e2e section
 offers them): accepts, sending and reports together, as a number's traffic is.
+``e2e_postgres`` does the same on PostgreSQL (``BENCH_POSTGRES_URL``, recreated)
+with the API and a worker in separate processes, and profiles both.
 
 Writes ``results/profile-<endpoint>.txt`` (collapsed stacks, for flame graph tools)
 and prints the functions holding the most samples, inclusive and exclusive.
@@ -22,7 +25,7 @@ import time
 from pathlib import Path
 
 from benchmarks import fixtures, loadgen
-from benchmarks.config import ROOT
+from benchmarks.config import ROOT, Config
 from benchmarks.e2e import cloud_stack
 from benchmarks.stack import running
 
@@ -56,11 +59,13 @@ def main() -> None:
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 15
     out = ROOT / "results" / f"profile-{endpoint}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
-    if endpoint == "e2e":
+    if endpoint in ("e2e", "e2e_postgres"):
         rate = float(sys.argv[3]) if len(sys.argv) > 3 else 800
-        _profile_e2e(out, seconds=seconds, rate=rate)
-        print(summarise(out))
-        print(f"collapsed stacks: {out}")
+        url = Config.from_env().postgres_url if endpoint == "e2e_postgres" else None
+        for name, written in _profile_e2e(out, seconds=seconds, rate=rate, database_url=url):
+            print(f"== {name}")
+            print(summarise(written))
+            print(f"collapsed stacks: {written}")
         return
     with tempfile.TemporaryDirectory() as tmp, running(Path(tmp)) as stack:
         fixture = stack.fixture
@@ -121,8 +126,14 @@ def _record(pid: int, out: Path, *, seconds: float) -> None:
     )
 
 
-def _profile_e2e(out: Path, *, seconds: float, rate: float) -> None:
-    with tempfile.TemporaryDirectory() as tmp, cloud_stack(Path(tmp)) as (stack, bodies):
+def _profile_e2e(
+    out: Path, *, seconds: float, rate: float, database_url: str | None
+) -> list[tuple[str, Path]]:
+    """Profile every msgboxx process of the e2e stack at once; their stacks, by process."""
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        cloud_stack(Path(tmp), database_url=database_url) as (stack, bodies),
+    ):
         load = threading.Thread(
             target=loadgen.open_loop,
             kwargs={
@@ -135,8 +146,25 @@ def _profile_e2e(out: Path, *, seconds: float, rate: float) -> None:
         )
         load.start()
         time.sleep(2)  # past the first second's compilations
-        _record(stack.server.pid, out, seconds=seconds)
+        written: list[tuple[str, Path]] = [
+            (name, out.with_name(f"{out.stem}-{name}.txt"))
+            for name in ("serve", "worker")
+            if name in stack.processes
+        ]
+        recorders = [
+            threading.Thread(
+                target=_record,
+                args=(stack.processes[name].pid, path),
+                kwargs={"seconds": seconds},
+            )
+            for name, path in written
+        ]
+        for recorder in recorders:
+            recorder.start()
+        for recorder in recorders:
+            recorder.join()
         load.join()
+    return written
 
 
 if __name__ == "__main__":

@@ -72,7 +72,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     )
                 app.state.dispatcher = background.dispatcher if background else None
                 app.state.webhook_sender = background.sender if background else None
-                app.state.backpressure = background.dispatcher.backpressure if background else None
+                # Accepts wait for this process's dispatcher only where it is the only
+                # one (SQLite): on PostgreSQL other processes send too, and pacing
+                # accepts by one of them would hold them below what the fleet carries.
+                app.state.backpressure = (
+                    background.dispatcher.backpressure if background and db.is_sqlite else None
+                )
                 yield
         finally:
             restore_signals()
