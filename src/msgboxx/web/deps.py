@@ -100,7 +100,8 @@ CurrentUser = Annotated[auth.Principal, Depends(principal)]
 async def sending_turn(request: Request) -> None:
     """Before an accept: wait while this process's dispatcher is behind (core.backpressure).
 
-    A process that does not send (the API beside ``msgboxx worker`` processes) has none.
+    Only on SQLite, where this process's dispatcher is the only one: a process that
+    does not send, or one of several sending for a PostgreSQL database, has none.
     """
     backpressure: Backpressure | None = request.app.state.backpressure
     if backpressure is not None:
