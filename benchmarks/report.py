@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from benchmarks.e2e import SUSTAINED
+
 TARGETS = {
     # End to end to Read, per store (issue 22: PostgreSQL's on this 2-core machine).
     "e2e": 1000.0,
@@ -119,7 +121,10 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                         " queued 5 s after",
                         f"{flood['acceptedPerSecond']:.0f} / {flood['readPerSecond']:.0f},"
                         f" {flood['pendingAfter']}",
-                        "read keeps up with accepted",
+                        "read keeps up with accepted: "
+                        + _verdict(
+                            flood["readFraction"] >= SUSTAINED and not flood["pendingAfter"]
+                        ),
                     )
                 )
     growth = results.get("growth")
